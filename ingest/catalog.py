@@ -1,0 +1,122 @@
+"""Measure numbers and titles: headings, references in prose, and matching by wording."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingest.models import Measure
+from ingest.tokens import DOMAIN_STOPWORDS, STOPWORDS, stem_matches, stems
+
+_NUM = r"\d{1,2}\.\d{1,2}(?:\.\d{1,2})?"
+# "6.4.1 Åtgärd: …", "1.1 Åtgärd: …", "4.1.1 Etablera lotsar …", "4.3.1 / 4.3.2 Omvärld…"
+MEASURE_HEADING = re.compile(
+    rf"^[ \t]*(?P<nums>{_NUM}(?:[ \t]*/[ \t]*{_NUM})*)\.?[ \t]+(?P<atg>Åtgärd[ \t]*:[ \t]*)?"
+    r"(?P<rest>\S.*)$"
+)
+# "6.3 Stärk studiemotivationen …", "1. Få fler kortutbildade …"
+RECOMMENDATION_HEADING = re.compile(r"^[ \t]*(?P<num>\d{1,2}(?:\.\d{1,2})?)\.?[ \t]+[A-ZÅÄÖ]")
+# "(4.1.1)", "(åtgärd 4.2.1)", "(4.2.1 - 4.2.2)", "(4.1.2.)", "åtgärd 6.1.1", "numrering 6.5.3"
+_REFERENCE = re.compile(
+    r"(?<![\d.])(?P<a>\d\.\d{1,2}\.\d{1,2})\.?(?:\s*[-–]\s*(?P<b>\d\.\d{1,2}\.\d{1,2}))?(?![\d])"
+)
+
+
+@dataclass(frozen=True)
+class HeadingMatch:
+    numbers: tuple[str, ...]
+    has_atgard: bool
+    rest: str  # text after the number (and "Åtgärd:")
+    rest_offset: int  # offset of `rest` within the matched line
+
+
+def match_measure_heading(line: str) -> HeadingMatch | None:
+    """A line that opens a measure: three-level numbers, or two-level with "Åtgärd:"."""
+    m = MEASURE_HEADING.match(line)
+    if not m:
+        return None
+    numbers = tuple(n.strip() for n in m.group("nums").split("/"))
+    has_atgard = m.group("atg") is not None
+    rest = m.group("rest")
+    depth = numbers[0].count(".") + 1
+    if depth == 2 and not has_atgard:
+        return None
+    if not has_atgard and not rest[:1].isupper():
+        return None
+    return HeadingMatch(numbers, has_atgard, rest, m.start("rest"))
+
+
+def references_in(text: str) -> list[str]:
+    """Three-level measure numbers named in prose, ranges expanded later by the caller."""
+    found: list[str] = []
+    for m in _REFERENCE.finditer(text):
+        found.append(m.group("a"))
+        if m.group("b"):
+            found.append(f"{m.group('a')}-{m.group('b')}")
+    return found
+
+
+def number_key(number: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in number.split("."))
+
+
+def family(number: str) -> tuple[int, int]:
+    """(first level, depth): 4.1.1 -> (4, 3); 1.2 -> (1, 2). Reports number in families."""
+    parts = number.split(".")
+    return (int(parts[0]), len(parts))
+
+
+class TitleIndex:
+    """Weighted stem overlap between a text and measure titles (IDF over all titles)."""
+
+    def __init__(self, measures: Iterable[Measure]) -> None:
+        drop = STOPWORDS | DOMAIN_STOPWORDS
+        self._titles: list[tuple[Measure, list[str]]] = [
+            (m, sorted(set(stems(m.title, drop=drop)))) for m in measures
+        ]
+        df: dict[str, int] = {}
+        for _, title_stems in self._titles:
+            for s in title_stems:
+                df[s] = df.get(s, 0) + 1
+        n = max(1, len(self._titles))
+        self._idf = {s: math.log(1 + n / c) for s, c in df.items()}
+        self._max_idf = math.log(1 + n)
+
+    def score(self, measure: Measure, text: str) -> float:
+        """Share of the title's (IDF-weighted) stems present in the text, 0..1."""
+        tokens = set(stems(text))
+        for m, title_stems in self._titles:
+            if m.key == measure.key:
+                return self._weighted(title_stems, tokens)
+        return 0.0
+
+    def similarity(self, measure: Measure, title: str) -> float:
+        """How alike two titles are, whichever is the shorter form of the other."""
+        other = sorted(set(stems(title, drop=STOPWORDS | DOMAIN_STOPWORDS)))
+        mine = next((t for m, t in self._titles if m.key == measure.key), [])
+        return max(self._weighted(mine, set(other)), self._weighted(other, set(mine)))
+
+    def _weighted(self, title_stems: list[str], tokens: set[str]) -> float:
+        idf = [self._idf.get(s, self._max_idf) for s in title_stems]
+        total = sum(idf)
+        if not total:
+            return 0.0
+        hit = sum(w for s, w in zip(title_stems, idf, strict=True)
+                  if any(stem_matches(s, t) for t in tokens))
+        return hit / total
+
+    def best(
+        self, text: str, *, report: str | None = None, threshold: float = 0.6
+    ) -> list[tuple[Measure, float]]:
+        """Measures whose title the text clearly matches, best first."""
+        tokens = set(stems(text))
+        scored = [
+            (m, self._weighted(title_stems, tokens))
+            for m, title_stems in self._titles
+            if (report is None or m.report == report) and len(title_stems) >= 2
+        ]
+        return sorted(
+            [(m, s) for m, s in scored if s >= threshold], key=lambda x: (-x[1], x[0].number)
+        )

@@ -1,0 +1,173 @@
+"""What the parser knows about Stockholm's administrations and the commission's reports.
+
+The annex names administrations only by a heading line and reports in a dozen ways; users
+speak of committees ("nämnder"). This registry is the city's organisation, not the text:
+a new annex with the same administrations parses without edits here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.text import normalize_for_match
+
+FACK = "fackförvaltning"
+STADSDEL = "stadsdelsförvaltning"
+
+
+@dataclass(frozen=True)
+class KnownAdministration:
+    name: str
+    kind: str
+    committee: str
+    extra_aliases: tuple[str, ...] = ()
+
+
+def _fack(name: str, committee: str, *aliases: str) -> KnownAdministration:
+    return KnownAdministration(name, FACK, committee, aliases)
+
+
+def _district(name: str, committee: str, *aliases: str) -> KnownAdministration:
+    return KnownAdministration(name, STADSDEL, committee, aliases)
+
+
+KNOWN_ADMINISTRATIONS: tuple[KnownAdministration, ...] = (
+    _fack("Arbetsmarknadsförvaltningen", "arbetsmarknadsnämnden", "jobbtorg stockholm"),
+    _fack("Exploateringskontoret", "exploateringsnämnden"),
+    _fack("Fastighetskontoret", "fastighetsnämnden"),
+    _fack("Idrottsförvaltningen", "idrottsnämnden"),
+    _fack("Kulturförvaltningen", "kulturnämnden", "stadsbiblioteket", "biblioteken"),
+    _fack("Kyrkogårdsförvaltningen", "kyrkogårdsnämnden"),
+    _fack("Miljöförvaltningen", "miljö- och hälsoskyddsnämnden", "miljönämnden",
+          "miljö och hälsoskyddsnämnden"),
+    _fack("Revisionskontoret", "revisorskollegiet", "stadsrevisionen", "revisionen"),
+    _fack("Serviceförvaltningen", "servicenämnden"),
+    _fack("Socialförvaltningen", "socialnämnden"),
+    # Stadsarkivet answers to kulturnämnden; "kulturnämnden" still means Kulturförvaltningen.
+    _fack("Stadsarkivet", "kulturnämnden (arkivmyndighet)", "arkivet"),
+    _fack("Stadsbyggnadskontoret", "stadsbyggnadsnämnden"),
+    _fack("Trafikkontoret", "trafiknämnden"),
+    _fack("Utbildningsförvaltningen", "utbildningsnämnden"),
+    _fack("Valnämnden", "valnämnden", "valkansliet"),
+    _fack("Äldreförvaltningen", "äldrenämnden"),
+    _fack("Överförmyndarförvaltningen", "överförmyndarnämnden"),
+    _district("Bromma", "Bromma stadsdelsnämnd"),
+    _district("Enskede-Årsta-Vantör", "Enskede-Årsta-Vantörs stadsdelsnämnd"),
+    _district("Farsta", "Farsta stadsdelsnämnd"),
+    _district("Hägersten-Liljeholmen", "Hägersten-Liljeholmens stadsdelsnämnd"),
+    _district("Hässelby-Vällingby", "Hässelby-Vällingby stadsdelsnämnd"),
+    _district("Kungsholmen", "Kungsholmens stadsdelsnämnd"),
+    _district("Norrmalm", "Norrmalms stadsdelsnämnd"),
+    _district("Rinkeby-Kista", "Rinkeby-Kista stadsdelsnämnd"),
+    _district("Skarpnäck", "Skarpnäcks stadsdelsnämnd"),
+    _district("Skärholmen", "Skärholmens stadsdelsnämnd"),
+    _district("Spånga-Tensta", "Spånga-Tensta stadsdelsnämnd"),
+    _district("Södermalm", "Södermalms stadsdelsnämnd"),
+    _district("Älvsjö", "Älvsjö stadsdelsnämnd"),
+    _district("Östermalm", "Östermalms stadsdelsnämnd"),
+)
+
+GROUP_HEADINGS = {"fackförvaltningar": FACK, "stadsdelsförvaltningar": STADSDEL}
+
+
+def genitive(word: str) -> str:
+    """Swedish genitive: add -s unless the word already ends in s, x or z."""
+    return word if word[-1:].lower() in "sxz" else word + "s"
+
+
+def aliases_for(known: KnownAdministration) -> tuple[str, ...]:
+    """Every way users write this administration, lowercased, most specific first."""
+    name = known.name.lower()
+    forms: list[str] = [name, genitive(name)]
+    committee = known.committee.split(" (")[0].lower()
+    if known.kind == FACK:
+        forms += [committee, genitive(committee)]
+        # "arbetsmarknadsnämnd", "arbetsmarknadsförvaltning": indefinite forms
+        for definite in (name, committee):
+            if definite.endswith("en"):
+                forms.append(definite[:-2])
+    else:
+        g = genitive(name)
+        forms += [
+            committee, f"{g} stadsdelsnämnd", f"{name} stadsdelsnämnd",
+            f"{g} stadsdelsförvaltning", f"{name} stadsdelsförvaltning",
+            f"stadsdelsnämnden i {name}", f"stadsdelsförvaltningen i {name}",
+            f"stadsdelen {name}", f"stadsdelsområdet {name}",
+        ]
+        # The parts of double names ("Rinkeby", "Kista") are what people say.
+        parts = name.split("-")
+        if len(parts) > 1:
+            forms += parts + [genitive(p) for p in parts]
+    forms += [a.lower() for a in known.extra_aliases]
+    seen: dict[str, None] = {}
+    for form in forms:
+        seen.setdefault(form, None)
+    return tuple(seen)
+
+
+def find_known(heading: str) -> KnownAdministration | None:
+    """The administration a heading line names, tolerating the source's misspellings."""
+    from difflib import SequenceMatcher
+
+    key = normalize_for_match(heading)
+    if not key or len(key) > 40:
+        return None
+    best, best_ratio = None, 0.0
+    for known in KNOWN_ADMINISTRATIONS:
+        ratio = SequenceMatcher(None, key, normalize_for_match(known.name)).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = known, ratio
+    # 0.94 admits one dropped letter in a long name ("Idrottförvaltningen") and
+    # nothing shorter: "Bromma" must be exactly "Bromma".
+    return best if best_ratio >= 0.94 else None
+
+
+@dataclass(frozen=True)
+class KnownReport:
+    key: str
+    name: str
+    full_title: str
+    area: str
+    # Phrases (normalised) whose presence means the text speaks of this report.
+    cues: tuple[str, ...]
+
+
+KNOWN_REPORTS: tuple[KnownReport, ...] = (
+    KnownReport(
+        "stad-i-samverkan", "Stad i samverkan",
+        "Stad i samverkan – Stockholms stad och civilsamhället", "Demokrati och trygghet",
+        ("stad i samverkan",),
+    ),
+    KnownReport(
+        "en-skola-dar-alla-ska-lyckas", "En skola där alla ska lyckas",
+        "En skola där alla ska lyckas", "Uppväxt och utbildning",
+        ("en skola där alla", "skola där alla ska lyckas", "skola där alla kan lyckas",
+         "skola där alla lyckas"),
+    ),
+    KnownReport(
+        "fran-delad-till-enad-stad", "Från delad till enad stad",
+        "Från delad till enad stad – Översiktsplanering för social hållbarhet",
+        "Boende och stadsmiljö",
+        ("från delad till enad stad", "från delad stad till enad stad",
+         "delad till enad stad"),
+    ),
+    KnownReport(
+        "allas-ratt-till-kunskap", "Allas rätt till kunskap",
+        "Allas rätt till kunskap – Kortutbildade i vuxenutbildningen", "Arbete och försörjning",
+        ("allas rätt till kunskap", "kortutbildade i vuxenutbildning",
+         "kortutbildade inom vuxenutbildning", "kortutbildade och vuxenutbildning"),
+    ),
+)
+
+REPORTS_BY_NAME = {r.name: r for r in KNOWN_REPORTS}
+
+
+def reports_mentioned(text: str) -> list[KnownReport]:
+    """Reports a piece of text names, in order of first mention."""
+    norm = normalize_for_match(text)
+    found: list[tuple[int, KnownReport]] = []
+    for report in KNOWN_REPORTS:
+        positions = [norm.find(c) for c in report.cues if c in norm]
+        if positions:
+            found.append((min(positions), report))
+    return [r for _, r in sorted(found, key=lambda x: x[0])]

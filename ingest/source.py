@@ -1,0 +1,69 @@
+"""Reading an annex file (plain text or PDF) into lines with the pages they sit on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import DocumentError
+
+
+@dataclass(frozen=True)
+class SourceText:
+    name: str  # file name, used in chunk ids and citations
+    text: str  # "\n"-separated lines
+    pages: list[int | None]  # real page per line (PDF); None where the file shows none
+
+
+def read_source(path: Path) -> SourceText:
+    """Read a .txt or .pdf annex. Raises DocumentError with a Swedish message on bad input."""
+    if not path.exists():
+        raise DocumentError(f"Filen {path} finns inte. Kontrollera sökvägen.")
+    if path.suffix.lower() == ".pdf":
+        return _read_pdf(path)
+    return _read_text(path)
+
+
+def _read_text(path: Path) -> SourceText:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DocumentError(f"Filen {path.name} är tom. Välj bilagans textfil eller PDF.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older exports from Word/Windows are cp1252; both hold Swedish letters.
+        text = raw.decode("cp1252", errors="strict")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return SourceText(path.name, text, [None] * (text.count("\n") + 1))
+
+
+def _read_pdf(path: Path) -> SourceText:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise DocumentError(
+                f"PDF-filen {path.name} är krypterad. Spara en okrypterad kopia och försök igen."
+            )
+        page_texts = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
+        raise DocumentError(
+            f"PDF-filen {path.name} kunde inte läsas ({exc.__class__.__name__}). "
+            "Filen verkar vara skadad; exportera den på nytt."
+        ) from exc
+    if not any(t.strip() for t in page_texts):
+        raise DocumentError(
+            f"PDF-filen {path.name} innehåller ingen text (bara bilder?). "
+            "Kör OCR på den eller använd en textversion."
+        )
+    lines: list[str] = []
+    pages: list[int | None] = []
+    for number, page_text in enumerate(page_texts, start=1):
+        page_lines = page_text.replace("\r\n", "\n").split("\n")
+        lines.extend(page_lines)
+        pages.extend([number] * len(page_lines))
+    return SourceText(path.name, "\n".join(lines), pages)

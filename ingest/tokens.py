@@ -1,0 +1,49 @@
+"""Swedish word tokens and stems, shared by title matching and the lexical index."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_SWEDISH
+
+_WORD = re.compile(r"[0-9a-zåäöéüæø]+(?:[-.][0-9a-zåäöéüæø]+)*", re.IGNORECASE)
+
+STOPWORDS: frozenset[str] = frozenset(STOPWORDS_SWEDISH) | {
+    "samt", "även", "t", "ex", "bl", "a", "m", "fl", "mm", "bör", "ska", "kan", "genom",
+}
+# Words in nearly every measure title or answer: they say nothing about which measure.
+DOMAIN_STOPWORDS: frozenset[str] = frozenset(
+    {"åtgärd", "stad", "staden", "stadens", "stockholm", "stockholms", "förvaltningen",
+     "nämnden", "kommissionen", "för", "om", "inom", "fler", "ett", "en"}
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("swedish")
+
+
+def words(text: str) -> list[str]:
+    """Lowercased word tokens; keeps measure numbers ("6.5.3") and hyphenated names whole."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def stems(text: str, *, drop: frozenset[str] = STOPWORDS) -> list[str]:
+    """Snowball-stemmed content words of a text."""
+    kept = [w for w in words(text) if w not in drop and not w.isdigit()]
+    return _stemmer().stemWords(kept)
+
+
+def stem_matches(stem: str, token: str) -> bool:
+    """A title stem is present in a text token, also inside Swedish compounds.
+
+    "lots" matches "lotsfunktion"; "bidrag" matches "föreningsbidrag". Short stems must
+    match exactly or as a prefix, so "rad" does not match "samråd".
+    """
+    if token == stem:
+        return True
+    if len(stem) >= 4 and token.startswith(stem):
+        return True
+    return len(stem) >= 6 and stem in token
