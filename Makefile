@@ -1,0 +1,47 @@
+# Nämndsvar: two commands for a fresh machine.
+#   make run   – set up, build the index if missing, start the app
+#   make test  – set up (with browser-test dependencies) and run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: setup run index test lint bench browser-deps clean-index
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: this version installs a CPU build; plain `torch` pulls CUDA (GBs).
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+index: setup
+	$(PY) -m ingest build
+
+run: setup
+	@if [ -f app.py ]; then \
+		$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT); \
+	else \
+		$(PY) -m ingest build && $(PY) -m ingest inspect; \
+	fi
+
+# Debian's Chromium for the Playwright browser test (never `playwright install`).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null) \
+		|| echo "Varning: kunde inte installera chromium; webbläsartestet hoppas över."; }
+
+test: setup browser-deps
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) -m retrieval.bench
+
+clean-index:
+	rm -rf index

@@ -1,0 +1,219 @@
+"""Building the index atomically: a new build directory, validated, then one pointer switch.
+
+Layout of the index directory:
+    CURRENT                 the live build id (replaced with os.replace: atomic)
+    builds/<id>/manifest.json, chunks.jsonl, lexical/, chroma/
+A build killed midway leaves the previous build serving; the next build removes its debris.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.errors import IndexStateError
+from ingest.lexical import TOKENIZERS, LexicalIndex
+from ingest.models import Annex, Chunk
+from ingest.parse import parse_file
+from ingest.records import chroma_metadata, write_chunks
+from ingest.settings import Settings
+from ingest.store import chroma_client, collection_name, create_collection
+
+FORMAT_VERSION = 1
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildSummary:
+    build_id: str
+    index_dir: Path
+    sources: list[str]
+    administrations: int
+    measures: int
+    chunks: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return (
+            f"Index klart ({self.build_id}) i {self.index_dir}: {len(self.sources)} källa/källor, "
+            f"{self.administrations} förvaltningar, {self.measures} åtgärder, "
+            f"{self.chunks} textavsnitt, {self.seconds:.1f} s."
+        )
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".build.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexStateError(
+                f"En annan indexbyggnad pågår redan i {index_dir}. Vänta tills den är klar."
+            ) from exc
+        yield
+
+
+def current_build(index_dir: Path) -> str | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    return pointer.read_text(encoding="utf-8").strip() or None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_index(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress = _quiet,
+) -> BuildSummary:
+    """Parse the annexes, embed and index their chunks, and make the result live."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    # Parse everything first: a bad document fails here, before anything is written.
+    annexes: list[Annex] = []
+    for path in paths:
+        progress(f"Läser {path.name} …")
+        annexes.append(parse_file(Path(path), chunk_max_chars=settings.chunk_max_chars))
+    names = [a.source for a in annexes]
+    if len(set(names)) != len(names):
+        raise IndexStateError("Två källfiler har samma namn; byt namn på den ena.")
+    chunks: list[Chunk] = [c for a in annexes for c in a.chunks]
+    timings["parse_s"] = time.perf_counter() - started
+
+    index_dir = settings.index_dir
+    with _build_lock(index_dir):
+        t = time.perf_counter()
+        if embedder is None:
+            progress(f"Laddar embeddingmodellen {settings.embedding_model} …")
+            embedder = SentenceTransformerEmbedder(settings)
+        timings["model_s"] = time.perf_counter() - t
+        build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        builds = index_dir / "builds"
+        build_dir = builds / build_id
+        build_dir.mkdir(parents=True)
+        _remove_debris(index_dir, settings, keep={build_id})
+        try:
+            write_chunks(build_dir / "chunks.jsonl", chunks)
+            t = time.perf_counter()
+            lexical_dir = build_dir / "lexical"
+            lexical_dir.mkdir()
+            for kind in TOKENIZERS:
+                LexicalIndex.build(kind, [c.text for c in chunks]).save(lexical_dir)
+            timings["lexical_s"] = time.perf_counter() - t
+
+            t = time.perf_counter()
+            client = chroma_client(settings, build_dir / "chroma")
+            name = collection_name(settings, build_id)
+            collection = create_collection(client, name)
+            batch = 64
+            for i in range(0, len(chunks), batch):
+                part = chunks[i:i + batch]
+                vectors = embedder.embed_passages([c.embed_text() for c in part])
+                collection.add(
+                    ids=[c.id for c in part], embeddings=vectors,
+                    documents=[c.text for c in part],
+                    metadatas=[chroma_metadata(c) for c in part],
+                )
+                progress(f"Indexerar: {min(i + batch, len(chunks))}/{len(chunks)} textavsnitt")
+            timings["embed_index_s"] = time.perf_counter() - t
+            _validate(collection, chunks, embedder)
+            manifest = {
+                "format": FORMAT_VERSION,
+                "build_id": build_id,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "embedding_model": embedder.name,
+                "dimension": embedder.dimension,
+                "chunk_max_chars": settings.chunk_max_chars,
+                "chroma": {"mode": "server" if settings.chroma_host else "embedded",
+                           "collection": name},
+                "lexical": list(TOKENIZERS),
+                "chunks": len(chunks),
+                "sources": [
+                    {"name": a.source, "sha256": _sha256(Path(p)),
+                     "chunks": len(a.chunks), "administrations": len(a.administrations)}
+                    for a, p in zip(annexes, paths, strict=True)
+                ],
+            }
+            (build_dir / "manifest.json").write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+            _switch(index_dir, build_id)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        _remove_debris(index_dir, settings, keep={build_id})
+    return BuildSummary(
+        build_id=build_id, index_dir=index_dir, sources=names,
+        administrations=sum(len(a.administrations) for a in annexes),
+        measures=sum(len(a.measures) for a in annexes), chunks=len(chunks),
+        seconds=time.perf_counter() - started, timings=timings,
+    )
+
+
+def _validate(collection, chunks: list[Chunk], embedder: Embedder) -> None:
+    """Refuse to switch to a build that does not hold and find what it should."""
+    count = collection.count()
+    if count != len(chunks):
+        raise IndexStateError(f"Indexbygget ofullständigt: {count} av {len(chunks)} avsnitt.")
+    if not chunks:
+        raise IndexStateError("Indexbygget gav inga textavsnitt.")
+    probe = max(chunks, key=lambda c: len(c.text))
+    hits = collection.query(query_embeddings=[embedder.embed_passages([probe.embed_text()])[0]],
+                            n_results=min(3, count))
+    if probe.id not in hits["ids"][0]:
+        raise IndexStateError("Indexbygget klarade inte kontrollsökningen; bygget avbröts.")
+
+
+def _switch(index_dir: Path, build_id: str) -> None:
+    old = current_build(index_dir)
+    tmp = index_dir / f".CURRENT.{build_id}.tmp"
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(build_id + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, index_dir / "CURRENT")  # readers see the old id or the new, never half
+    if old:
+        (index_dir / "PREVIOUS").write_text(old + "\n", encoding="utf-8")
+
+
+def _remove_debris(index_dir: Path, settings: Settings, keep: set[str]) -> None:
+    """Drop builds that are neither live, the one before it (readers may still hold it),
+    nor in progress; and their server-side collections."""
+    builds = index_dir / "builds"
+    if not builds.exists():
+        return
+    keep = set(keep)
+    for name in ("CURRENT", "PREVIOUS"):
+        path = index_dir / name
+        if path.exists():
+            keep.add(path.read_text(encoding="utf-8").strip())
+    stale = [b for b in builds.iterdir() if b.name not in keep]
+    for build in stale:
+        shutil.rmtree(build, ignore_errors=True)
+    if settings.chroma_host and stale:
+        client = chroma_client(settings, index_dir)
+        for build in stale:
+            try:
+                client.delete_collection(collection_name(settings, build.name))
+            except Exception:  # never created (killed early) or already gone
+                pass

@@ -1,0 +1,282 @@
+"""Measured retrieval quality on the project's gold questions, beside a naive baseline.
+
+    python -m retrieval.evaluate [--index DIR] [--json] [--grid]
+
+hit@5 and MRR@10 over answerable questions with evidence; list recall@10 of the expected
+administrations for list questions; overall and per category. The baseline is the whole
+annex split by LangChain's RecursiveCharacterTextSplitter (1000/200), dense search only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest.errors import NamndsvarError
+from ingest.models import Annex
+from ingest.parse import parse_file
+from ingest.settings import PROJECT_ROOT, Settings
+from retrieval.index import open_index
+from retrieval.search import Searcher, Weights
+
+GOLD_PATH = PROJECT_ROOT / "data" / "eval" / "gold_questions.jsonl"
+THRESHOLDS = {"hit@5": 0.95, "mrr@10": 0.85, "list_recall@10": 0.90}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    administration: str
+    snippet: str
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    question: str
+    category: str
+    evidence: tuple[Evidence, ...]
+    expected_administrations: tuple[str, ...]
+    report: str | None
+    measure: str | None
+    answerable: bool
+
+
+def load_gold(path: Path = GOLD_PATH) -> list[GoldQuestion]:
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        questions.append(GoldQuestion(
+            d["id"], d["question"], d["category"],
+            tuple(Evidence(e["administration"], e["snippet"]) for e in d.get("evidence", [])),
+            tuple(d.get("expected_administrations") or []), d.get("report"), d.get("measure"),
+            bool(d.get("answerable", True)),
+        ))
+    return questions
+
+
+class EvidenceLocator:
+    """Finds each gold snippet's character span in its administration's section."""
+
+    def __init__(self, annex: Annex) -> None:
+        self.annex = annex
+        self._sections = {a.name: (a.start, a.end) for a in annex.administrations}
+
+    def span(self, evidence: Evidence) -> tuple[int, int]:
+        start, end = self._sections[evidence.administration]
+        raw = self.annex.text[start:end]
+        norm_chars: list[str] = []
+        index: list[int] = []
+        in_space = False
+        for i, ch in enumerate(raw):
+            if ch.isspace():
+                if not in_space and norm_chars:
+                    norm_chars.append(" ")
+                    index.append(i)
+                in_space = True
+                continue
+            in_space = False
+            norm_chars.append(ch)
+            index.append(i)
+        norm = "".join(norm_chars)
+        target = " ".join(evidence.snippet.split())
+        pos = norm.find(target)
+        if pos < 0:
+            raise ValueError(f"Gold snippet not in {evidence.administration}: {target[:60]}")
+        return start + index[pos], start + index[pos + len(target) - 1] + 1
+
+    def administration_at(self, offset: int) -> str | None:
+        for name, (start, end) in self._sections.items():
+            if start <= offset < end:
+                return name
+        return None
+
+
+def holds(span: tuple[int, int], start: int, end: int) -> bool:
+    """A passage holds evidence when it covers at least half of the snippet."""
+    overlap = min(span[1], end) - max(span[0], start)
+    return overlap >= 0.5 * (span[1] - span[0])
+
+
+@dataclass
+class Scores:
+    hits5: list[float] = field(default_factory=list)
+    rr10: list[float] = field(default_factory=list)
+    list_recall: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float | int | None]:
+        def mean(xs: list[float]) -> float | None:
+            return round(float(np.mean(xs)), 4) if xs else None
+
+        return {"hit@5": mean(self.hits5), "mrr@10": mean(self.rr10),
+                "list_recall@10": mean(self.list_recall), "n": len(self.hits5) or
+                len(self.list_recall)}
+
+
+def _score(results: list[list[tuple[str, int, int]]], gold: list[GoldQuestion],
+           locator: EvidenceLocator) -> dict:
+    """results[i]: ranked (administration, start, end) for gold[i]."""
+    overall = Scores()
+    per: dict[str, Scores] = {}
+    failures = []
+    for q, ranked in zip(gold, results, strict=True):
+        cat = per.setdefault(q.category, Scores())
+        if q.category == "list" and q.expected_administrations:
+            top_admins = []
+            for admin, _, _ in ranked:
+                if admin not in top_admins:
+                    top_admins.append(admin)
+            top_admins = top_admins[:10]
+            recall = len(set(q.expected_administrations) & set(top_admins)) / len(
+                q.expected_administrations)
+            overall.list_recall.append(recall)
+            cat.list_recall.append(recall)
+        if not q.evidence:
+            continue
+        spans = [(e.administration, locator.span(e)) for e in q.evidence]
+        rank = next((r for r, (admin, s, e) in enumerate(ranked[:10], start=1)
+                     if any(admin == ea and holds(sp, s, e) for ea, sp in spans)), None)
+        hit5 = 1.0 if rank is not None and rank <= 5 else 0.0
+        rr = 1.0 / rank if rank else 0.0
+        for target in (overall, cat):
+            target.hits5.append(hit5)
+            target.rr10.append(rr)
+        if not hit5:
+            failures.append({"id": q.id, "question": q.question, "rank": rank})
+    return {"overall": overall.summary(),
+            "per_category": {c: s.summary() for c, s in sorted(per.items())},
+            "misses": failures}
+
+
+def evaluate_searcher(searcher: Searcher, gold: list[GoldQuestion], locator: EvidenceLocator,
+                      weights: Weights | None = None) -> dict:
+    results, latencies = [], []
+    for q in gold:
+        t = time.perf_counter()
+        found = searcher.search(q.question, k=10, weights=weights)
+        latencies.append((time.perf_counter() - t) * 1000)
+        results.append([(p.chunk.administration, p.chunk.start, p.chunk.end)
+                        for p in found.passages if p.chunk.source == locator.annex.source])
+    report = _score(results, gold, locator)
+    report["latency_ms_p50"] = round(float(np.percentile(latencies, 50)), 2)
+    return report
+
+
+def evaluate_baseline(annex: Annex, embedder, gold: list[GoldQuestion],
+                      locator: EvidenceLocator) -> dict:
+    """Whole text, RecursiveCharacterTextSplitter(1000/200), dense cosine only."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200,
+                                              add_start_index=True)
+    docs = splitter.create_documents([annex.text])
+    spans = [(d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content))
+             for d in docs]
+    matrix = np.array(embedder.embed_passages([d.page_content for d in docs]))
+    results, latencies = [], []
+    for q in gold:
+        t = time.perf_counter()
+        scores = matrix @ np.array(embedder.embed_query(q.question))
+        order = np.argsort(-scores)[:10]
+        latencies.append((time.perf_counter() - t) * 1000)
+        ranked = []
+        for i in order:
+            start, end = spans[int(i)]
+            admin = locator.administration_at(start) or locator.administration_at(end - 1)
+            ranked.append((admin or "", start, end))
+        results.append(ranked)
+    report = _score(results, gold, locator)
+    report["chunks"] = len(docs)
+    report["latency_ms_p50"] = round(float(np.percentile(latencies, 50)), 2)
+    return report
+
+
+GRID = [Weights(d, w, n) for d in (0.0, 0.5, 1.0, 1.5) for w in (0.0, 0.5, 1.0, 1.5)
+        for n in (0.0, 0.5, 1.0) if d or w or n]
+
+
+def run(settings: Settings, *, grid: bool = False, baseline: bool = True) -> dict:
+    index = open_index(settings)
+    searcher = Searcher(index, settings)
+    annex = parse_file(settings.annex_paths[0], chunk_max_chars=settings.chunk_max_chars)
+    locator = EvidenceLocator(annex)
+    gold = load_gold()
+    weights = Weights.from_settings(settings)
+    out: dict = {
+        "gold_questions": len(gold),
+        "weights": weights.__dict__,
+        "system": evaluate_searcher(searcher, gold, locator),
+        "thresholds": THRESHOLDS,
+    }
+    if baseline:
+        out["baseline"] = evaluate_baseline(annex, index.embedder, gold, locator)
+    if grid:
+        rows = []
+        for w in GRID:
+            r = evaluate_searcher(searcher, gold, locator, weights=w)["overall"]
+            rows.append({**w.__dict__, **r})
+        out["grid"] = sorted(rows, key=lambda r: (-(r["mrr@10"] or 0), -(r["hit@5"] or 0)))
+    return out
+
+
+def _print(report: dict) -> None:
+    def line(name: str, s: dict) -> str:
+        def f(v: float | None) -> str:
+            return "  -  " if v is None else f"{v:.3f}"
+
+        return (f"{name:<18} hit@5 {f(s['hit@5'])}  MRR@10 {f(s['mrr@10'])}  "
+                f"listrecall@10 {f(s['list_recall@10'])}  (n={s['n']})")
+
+    sys_r, base = report["system"], report.get("baseline")
+    print(f"Guldfrågor: {report['gold_questions']}, vikter: {report['weights']}")
+    print("\nSystem (hybrid: dense + BM25 ord + BM25 n-gram, RRF, frågeförståelse)")
+    print(line("totalt", sys_r["overall"]))
+    for cat, s in sys_r["per_category"].items():
+        print(line(f"  {cat}", s))
+    if base:
+        print("\nBaslinje (RecursiveCharacterTextSplitter 1000/200, bara dense)")
+        print(line("totalt", base["overall"]))
+        for cat, s in base["per_category"].items():
+            print(line(f"  {cat}", s))
+    if sys_r["misses"]:
+        print("\nMissar (inte i topp 5):")
+        for m in sys_r["misses"]:
+            print(f"  {m['id']} rank={m['rank']}: {m['question']}")
+    if "grid" in report:
+        print("\nViktsökning (bäst först):")
+        for r in report["grid"][:12]:
+            print(f"  dense={r['dense']} ord={r['words']} ngram={r['ngrams']}: "
+                  f"hit@5 {r['hit@5']:.3f} MRR@10 {r['mrr@10']:.3f} "
+                  f"listrecall {r['list_recall@10']:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m retrieval.evaluate")
+    parser.add_argument("--index", type=Path)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--grid", action="store_true", help="mät även andra fusionsvikter")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.index:
+        settings = settings.model_copy(update={"index_dir": args.index})
+    try:
+        report = run(settings, grid=args.grid)
+    except NamndsvarError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

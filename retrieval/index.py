@@ -1,0 +1,88 @@
+"""Opening the live index for search, refusing one that does not fit the settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.build import FORMAT_VERSION, current_build
+from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.errors import IndexStateError
+from ingest.lexical import TOKENIZERS, LexicalIndex
+from ingest.models import Chunk
+from ingest.records import read_chunks
+from ingest.settings import Settings
+from ingest.store import chroma_client, get_collection
+
+BUILD_HINT = "python -m ingest build"
+
+
+@dataclass
+class OpenIndex:
+    build_id: str
+    directory: Path
+    manifest: dict
+    chunks: list[Chunk]
+    lexical: dict[str, LexicalIndex]
+    collection: object  # a chromadb Collection
+    embedder: Embedder
+
+    def __post_init__(self) -> None:
+        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+
+    @property
+    def sources(self) -> list[str]:
+        return [s["name"] for s in self.manifest.get("sources", [])]
+
+
+def read_manifest(settings: Settings) -> tuple[str, Path, dict]:
+    """The live build's id, directory and manifest, or a clear error saying how to build."""
+    index_dir = settings.index_dir
+    build_id = current_build(index_dir) if index_dir.exists() else None
+    if build_id is None:
+        raise IndexStateError(
+            f"Inget sökindex finns i {index_dir}. Bygg det med: {BUILD_HINT}"
+        )
+    directory = index_dir / "builds" / build_id
+    manifest_path = directory / "manifest.json"
+    if not manifest_path.exists():
+        raise IndexStateError(
+            f"Indexet i {index_dir} är ofullständigt (manifest saknas). Bygg om: {BUILD_HINT}"
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexStateError(
+            f"Indexet är byggt med ett annat format (version {manifest.get('format')}, "
+            f"programmet läser version {FORMAT_VERSION}). Bygg om: {BUILD_HINT}"
+        )
+    if manifest.get("embedding_model") != settings.embedding_model:
+        raise IndexStateError(
+            f"Indexet är byggt med embeddingmodellen '{manifest.get('embedding_model')}', men "
+            f"inställningarna anger '{settings.embedding_model}'. Bygg om indexet ({BUILD_HINT}) "
+            "eller ändra NAMNDSVAR_EMBEDDING_MODEL tillbaka."
+        )
+    return build_id, directory, manifest
+
+
+def open_index(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    embedder_factory: Callable[[Settings], Embedder] = SentenceTransformerEmbedder,
+) -> OpenIndex:
+    # Check the manifest before loading the model: a mismatch should fail in milliseconds.
+    build_id, directory, manifest = read_manifest(settings)
+    if embedder is None:
+        embedder = embedder_factory(settings)
+    if embedder.dimension != manifest.get("dimension"):
+        raise IndexStateError(
+            f"Modellens dimension ({embedder.dimension}) matchar inte indexets "
+            f"({manifest.get('dimension')}). Bygg om: {BUILD_HINT}"
+        )
+    chunks = read_chunks(directory / "chunks.jsonl")
+    lexical = {kind: LexicalIndex.load(directory / "lexical", kind) for kind in TOKENIZERS}
+    client = chroma_client(settings, directory / "chroma")
+    collection = get_collection(client, manifest["chroma"]["collection"])
+    return OpenIndex(build_id, directory, manifest, chunks, lexical, collection, embedder)
