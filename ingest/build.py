@@ -8,6 +8,7 @@ A build killed midway leaves the previous build serving; the next build removes 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -213,7 +214,6 @@ def _remove_debris(index_dir: Path, settings: Settings, keep: set[str]) -> None:
     if settings.chroma_host and stale:
         client = chroma_client(settings, index_dir)
         for build in stale:
-            try:
+            # never created (killed early) or already gone: nothing to remove
+            with contextlib.suppress(Exception):
                 client.delete_collection(collection_name(settings, build.name))
-            except Exception:  # never created (killed early) or already gone
-                pass

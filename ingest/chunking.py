@@ -53,8 +53,11 @@ def make_chunks(layout: Layout, owner: Owner, blocks: list[Block],
                 reports.append(block.report)
             segments.extend(block.segments)
         report = reports[0] if len(reports) == 1 else _link_report(links, reports)
+        group_id = chunk_id(owner.source, group.start, group.end)
         for start, end in _split(layout, group.start, group.end, segments, max_chars):
-            chunks.append(_chunk(layout, owner, start, end, report, links, segments, measures))
+            chunk = _chunk(layout, owner, start, end, report, links, segments, measures)
+            chunk.group = group_id
+            chunks.append(chunk)
     return chunks
 
 
@@ -71,14 +74,16 @@ def _size(layout: Layout, start: int, end: int) -> int:
 
 def _group_blocks(layout: Layout, blocks: list[Block], max_chars: int) -> list[_Group]:
     groups: list[_Group] = []
-    pending_heading: Block | None = None
+    # Report headings join whatever comes next, so they are never alone; several in a row
+    # (Södermalm lists "1. Stad i samverkan …", "2. En skola …") all join it.
+    pending: list[Block] = []
     for block in blocks:
         if block.kind == "report_heading":
-            pending_heading = block  # joins whatever comes next, so it is never alone
+            pending.append(block)
             continue
-        lead = [pending_heading] if pending_heading else []
-        start = pending_heading.start if pending_heading else block.start
-        pending_heading = None
+        lead = pending
+        start = pending[0].start if pending else block.start
+        pending = []
         prev = groups[-1] if groups else None
         if (
             not lead and prev is not None and block.kind == "prose"
@@ -94,8 +99,8 @@ def _group_blocks(layout: Layout, blocks: list[Block], max_chars: int) -> list[_
             prev.blocks.append(block)
             continue
         groups.append(_Group(start, block.end, [*lead, block]))
-    if pending_heading is not None:
-        groups.append(_Group(pending_heading.start, pending_heading.end, [pending_heading]))
+    if pending:
+        groups.append(_Group(pending[0].start, pending[-1].end, pending))
     return groups
 
 

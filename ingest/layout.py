@@ -73,12 +73,15 @@ def build_layout(source: SourceText) -> Layout:
         if m := _MARKER_ONE.match(line.text):
             markers[line.number] = int(m.group(1))
             total = int(m.group(2))
-        elif (m := _MARKER_NUM.match(line.text)) and i + 1 < len(lines):
+        elif (
+            (m := _MARKER_NUM.match(line.text))
+            and i + 1 < len(lines)
+            and (t := _MARKER_TOTAL.match(lines[i + 1].text))
+        ):
             # "22 \n(44)": the extraction broke the marker over two lines
-            if t := _MARKER_TOTAL.match(lines[i + 1].text):
-                markers[line.number] = int(m.group(1))
-                markers[line.number + 1] = int(m.group(1))
-                total = int(t.group(1))
+            markers[line.number] = int(m.group(1))
+            markers[line.number + 1] = int(m.group(1))
+            total = int(t.group(1))
     return Layout(text, lines, list(source.pages), markers, total)
 
 

@@ -85,6 +85,10 @@ class Chunk:
     page: int | None  # a page the text itself shows (PDF, or a surviving marker)
     page_approx: int | None  # interpolated from surviving markers, for plain text
     measure_titles: dict[str, str] = field(default_factory=dict)  # number -> title
+    # The measure block or prose group this chunk is a part of: chunks are cut to fit the
+    # embedding model, search returns whole groups ("one passage per administration and
+    # measure").
+    group: str = ""
 
     @property
     def roles(self) -> list[str]:

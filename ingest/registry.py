@@ -47,7 +47,8 @@ KNOWN_ADMINISTRATIONS: tuple[KnownAdministration, ...] = (
     _fack("Serviceförvaltningen", "servicenämnden"),
     _fack("Socialförvaltningen", "socialnämnden"),
     # Stadsarkivet answers to kulturnämnden; "kulturnämnden" still means Kulturförvaltningen.
-    _fack("Stadsarkivet", "kulturnämnden (arkivmyndighet)", "city archives"),
+    _fack("Stadsarkivet", "kulturnämnden (arkivmyndighet)", "arkivmyndigheten",
+          "stadens arkivmyndighet", "city archives"),
     _fack("Stadsbyggnadskontoret", "stadsbyggnadsnämnden", "city planning administration",
           "city planning committee"),
     _fack("Trafikkontoret", "trafiknämnden", "transport administration", "traffic committee"),

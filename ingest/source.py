@@ -47,7 +47,9 @@ def _read_pdf(path: Path) -> SourceText:
             raise DocumentError(
                 f"PDF-filen {path.name} är krypterad. Spara en okrypterad kopia och försök igen."
             )
-        page_texts = [page.extract_text() or "" for page in reader.pages]
+        # Layout mode keeps blank lines: they separate paragraphs and report headings,
+        # which the default mode runs together.
+        page_texts = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
     except DocumentError:
         raise
     except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
@@ -64,6 +66,8 @@ def _read_pdf(path: Path) -> SourceText:
     pages: list[int | None] = []
     for number, page_text in enumerate(page_texts, start=1):
         page_lines = page_text.replace("\r\n", "\n").split("\n")
-        lines.extend(page_lines)
-        pages.extend([number] * len(page_lines))
+        # A blank line at each page break: a paragraph that runs on over the break is
+        # joined again by the parser (mid-sentence, lower case next), others stay apart.
+        lines.extend([*page_lines, ""])
+        pages.extend([number] * (len(page_lines) + 1))
     return SourceText(path.name, "\n".join(lines), pages)

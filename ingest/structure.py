@@ -166,7 +166,7 @@ class SectionWalker:
                 pattern = r"\s+".join(re.escape(w) for w in words)
                 if m := re.match(pattern, self.layout.text[rest_start:unit.end]):
                     return rest_start + m.end()
-        return _title_end(self.layout.text, rest_start, unit.end, heading.has_atgard)
+        return _title_end(self.layout.text, rest_start, unit.end)
 
     def _record_heading(self, block: Block, context: str | None) -> None:
         assert block.heading is not None and block.title_end is not None
@@ -267,7 +267,7 @@ class SectionWalker:
                 _add_link(block.links, MeasureLink(report, ref, "reference"))
 
 
-def _title_end(text: str, start: int, end: int, has_atgard: bool) -> int:
+def _title_end(text: str, start: int, end: int) -> int:
     """Where a heading's title stops: at its first full stop, or at a line break that is
     followed by a capital (the description starting on the next line)."""
     pos = start
@@ -280,13 +280,13 @@ def _title_end(text: str, start: int, end: int, has_atgard: bool) -> int:
             return end
         following = text[newline:end].lstrip()
         if not following[:1].islower():
-            return line_end if has_atgard or line_end - start < 220 else line_end
+            return line_end
         pos = newline + 1
     return end
 
 
 def _label_starts_here(text: str, pos: int) -> bool:
-    """A field label counts at a line start or right after a sentence ("… partnerskap. Kommentar:")."""
+    """A field label counts at a line start or after a sentence ("… partnerskap. Kommentar:")."""
     before = text[max(0, pos - 3):pos]
     line_start = text.rfind("\n", 0, pos) + 1
     if not text[line_start:pos].strip():

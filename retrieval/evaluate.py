@@ -162,8 +162,8 @@ def evaluate_searcher(searcher: Searcher, gold: list[GoldQuestion], locator: Evi
         t = time.perf_counter()
         found = searcher.search(q.question, k=10, weights=weights)
         latencies.append((time.perf_counter() - t) * 1000)
-        results.append([(p.chunk.administration, p.chunk.start, p.chunk.end)
-                        for p in found.passages if p.chunk.source == locator.annex.source])
+        results.append([(p.administration, p.start, p.end)
+                        for p in found.passages if p.source == locator.annex.source])
     report = _score(results, gold, locator)
     report["latency_ms_p50"] = round(float(np.percentile(latencies, 50)), 2)
     return report

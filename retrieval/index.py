@@ -31,6 +31,9 @@ class OpenIndex:
 
     def __post_init__(self) -> None:
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self.groups: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            self.groups.setdefault(c.group or c.id, []).append(i)
 
     @property
     def sources(self) -> list[str]:

@@ -40,15 +40,58 @@ class Filters:
 
 @dataclass
 class Passage:
-    chunk: Chunk
+    """One measure block (or prose group) of one administration: the chunks it was cut
+    into for the embedder, back together, in document order."""
+
+    parts: list[Chunk]
     score: float
 
+    @property
+    def first(self) -> Chunk:
+        return self.parts[0]
+
+    @property
+    def id(self) -> str:
+        return self.first.group or self.first.id
+
+    @property
+    def administration(self) -> str:
+        return self.first.administration
+
+    @property
+    def source(self) -> str:
+        return self.first.source
+
+    @property
+    def start(self) -> int:
+        return self.first.start
+
+    @property
+    def end(self) -> int:
+        return self.parts[-1].end
+
+    @property
+    def text(self) -> str:
+        return "\n".join(c.text for c in self.parts)
+
+    @property
+    def segments(self) -> list:
+        return [s for c in self.parts for s in c.segments]
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted({r for c in self.parts for r in c.roles})
+
+    @property
+    def page(self) -> int | None:
+        return next((c.page for c in self.parts if c.page is not None), None)
+
     def as_dict(self) -> dict:
-        c = self.chunk
+        c = self.first
         first = c.measures[0] if c.measures else None
         return {
-            "id": c.id,
-            "text": c.text,
+            "id": self.id,
+            "text": self.text,
             "administration": c.administration,
             "kind": c.kind,
             "committee": c.committee,
@@ -60,12 +103,13 @@ class Passage:
                  "link": m.source}
                 for m in c.measures
             ],
-            "page": c.page,
+            "page": self.page,
             "page_approx": c.page_approx,
             "line_start": c.line_start,
-            "line_end": c.line_end,
+            "line_end": self.parts[-1].line_end,
             "source": c.source,
-            "roles": c.roles,
+            "roles": self.roles,
+            "chunk_ids": [p.id for p in self.parts],
             "score": round(self.score, 6),
         }
 
@@ -141,7 +185,7 @@ class Searcher:
         if detected.intent in ("list", "no_statement") and not detected.administrations:
             order = self._one_per_administration(order, detected)
             k = max(k, len(order))
-        passages = [Passage(chunks[i], float(fused[i])) for i in order[:k]]
+        passages = self._passages(order, fused, k)
         timings["total"] = (time.perf_counter() - t0) * 1000
         return SearchResult(question, detected, passages,
                             {key: round(v, 2) for key, v in timings.items()})
@@ -178,6 +222,22 @@ class Searcher:
             named = np.array([c.administration in detected.administrations for c in chunks])
             fused[named] += 10.0
         return fused
+
+    def _passages(self, order: list[int], fused: np.ndarray, k: int) -> list[Passage]:
+        """Ranked chunks to ranked passages: each group once, at its best chunk's rank."""
+        passages: list[Passage] = []
+        seen: set[str] = set()
+        for i in order:
+            chunk = self.index.chunks[i]
+            key = chunk.group or chunk.id
+            if key in seen:
+                continue
+            seen.add(key)
+            parts = [self.index.chunks[j] for j in self.index.groups.get(key, [i])]
+            passages.append(Passage(parts, float(fused[i])))
+            if len(passages) >= k:
+                break
+        return passages
 
     def _one_per_administration(self, order: list[int], detected: Detected) -> list[int]:
         seen: set[str] = set()

@@ -42,7 +42,7 @@ _NO_STATEMENT = re.compile(
 _GROUP = (r"(nämnder|nämnderna|stadsdelsnämnder|stadsdelsnämnderna|stadsdelar|stadsdelarna"
           r"|förvaltningar|förvaltningarna|fackförvaltningar|fackförvaltningarna"
           r"|stadsdelsförvaltningar|stadsdelsförvaltningarna|facknämnder|facknämnderna"
-          r"|administrations|committees|districts)")
+          r"|administrations|committees|districts|district councils|district committees)")
 _LIST = re.compile(rf"\b(vilka|which|hur många|how many|lista|list|alla)\b.*\b{_GROUP}\b"
                    rf"|\b{_GROUP}\b.*\b(vilka|är positiva|är negativa)\b|^vilka\b|^which\b")
 _POSITION = re.compile(
@@ -52,7 +52,8 @@ _POSITION = re.compile(
 )
 # Plural group words only: "Skärholmens stadsdelsnämnd" names one district, not the group.
 _DISTRICT_WORDS = re.compile(r"\b(stadsdelsnämnder(na)?|stadsdelar(na)?|stadsdelsförvaltningar(na)?"
-                             r"|districts)\b")
+                             r"|districts|district councils|district committees"
+                             r"|district administrations)\b")
 _FACK_WORDS = re.compile(r"\b(fackförvaltningar(na)?|facknämnder(na)?)\b")
 
 

@@ -7,6 +7,7 @@ from the parser's output.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -90,11 +91,14 @@ def offset_of(annex: Annex, name: str, phrase: str) -> int:
     return admin.start + hits[0]
 
 
-def chunk_at(annex: Annex, name: str, phrase: str) -> Chunk:
-    pos = offset_of(annex, name, phrase)
+def chunk_holding(annex: Annex, name: str, pos: int) -> Chunk:
     found = [c for c in chunks_of(annex, name) if c.start <= pos < c.end]
-    assert len(found) == 1, f"{len(found)} chunks hold {phrase!r} in {name}"
+    assert len(found) == 1, f"{len(found)} chunks hold offset {pos} in {name}"
     return found[0]
+
+
+def chunk_at(annex: Annex, name: str, phrase: str) -> Chunk:
+    return chunk_holding(annex, name, offset_of(annex, name, phrase))
 
 
 def segment_at(annex: Annex, name: str, phrase: str) -> Segment:
@@ -163,7 +167,7 @@ def test_exactly_ten_without_statement(annex: Annex) -> None:
 
 def test_sections_follow_each_other(annex: Annex) -> None:
     admins = annex.administrations
-    for prev, nxt in zip(admins, admins[1:], strict=False):
+    for prev, nxt in itertools.pairwise(admins):
         assert prev.line_end < nxt.line_start
         assert prev.end <= nxt.start
 
@@ -241,6 +245,7 @@ def test_exploateringskontoret_answers_both_6_2_1(annex: Annex) -> None:
     keys = measure_keys(annex, "Exploateringskontoret")
     assert (SKOLA, "6.2.1") in keys
     assert (DELAD, "6.2.1") in keys
+    titles = {m.report: m.title for m in annex.measures_numbered("6.2.1")}
     # Each block's chunks, heading to answer, carry their own report.
     for phrase, report, other in [
         ("6.2.1 Åtgärd: Samordna områdesplaneringen", DELAD, SKOLA),
@@ -254,8 +259,7 @@ def test_exploateringskontoret_answers_both_6_2_1(annex: Annex) -> None:
         assert chunk.report == report, phrase
         assert (report, "6.2.1") in link_keys(chunk, "heading"), phrase
         assert (other, "6.2.1") not in link_keys(chunk), phrase
-        assert chunk.measure_titles["6.2.1"] == annex.measures_numbered("6.2.1")[
-            [m.report for m in annex.measures_numbered("6.2.1")].index(report)].title
+        assert chunk.measure_titles["6.2.1"] == titles[report], phrase
 
 
 @pytest.mark.parametrize(("name", "phrase", "report", "number"), [
@@ -278,6 +282,64 @@ def test_shared_numbers_resolve_to_the_right_report(annex: Annex, name: str, phr
     assert (report, number) in measure_keys(annex, name)
     other = SKOLA if report == DELAD else DELAD
     assert (other, number) not in measure_keys(annex, name)
+
+
+def _keys(report: str, numbers: str) -> list[tuple[str, str]]:
+    return [(report, n) for n in numbers.split()]
+
+
+# Sections whose measures are all named by number (headings or "(4.1.1)"-style references),
+# in the order the text first names them.
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Hässelby-Vällingby",  # "(4.1.2.)" has a trailing dot; "Delrapport - En skola där alla
+     # lyckas" and "Delrapport - Från delad till enad stad" switch the report.
+     _keys(SAMVERKAN, "4.1.1 4.1.2 4.2.1 4.2.2 4.3.1 4.3.2 4.4.1 4.5.1")
+     + _keys(SKOLA, "6.4.4 6.5.1 6.5.3") + _keys(DELAD, "6.2.1")),
+    ("Södermalm",
+     _keys(SAMVERKAN, "4.1.1 4.2.1 4.2.2 4.3.1 4.3.2 4.5.1") + _keys(SKOLA, "6.4.2 6.4.4")
+     + _keys(DELAD, "6.2.1")),
+    ("Norrmalm",
+     _keys(SAMVERKAN, "4.1.1 4.2.1 4.2.2 4.3.1 4.3.2") + _keys(DELAD, "6.2.1")
+     + _keys(SKOLA, "6.4.2")),
+    ("Hägersten-Liljeholmen",  # "(åtgärd \n 4.3.2)" breaks over a line
+     _keys(SAMVERKAN, "4.1.1 4.5.1 4.1.2 4.2.1 4.2.2 4.3.2 4.5.2") + _keys(DELAD, "6.2.1")
+     + _keys(SKOLA, "6.4.2 6.4.4")),
+    ("Skärholmen",  # headings without "Åtgärd:"; "4.3.1 / 4.3.2" names two
+     _keys(SAMVERKAN, "4.1.1 4.1.2 4.3.1 4.3.2 4.4.1 4.4.3 4.5.1 4.5.2")
+     + _keys(DELAD, "6.1.3 6.2.1 6.3.1 6.3.2") + _keys(SKOLA, "6.4.2 6.4.4 6.5.1 6.5.2 6.5.3")),
+    ("Stadsbyggnadskontoret",  # no report named anywhere in the section
+     _keys(DELAD, "6.1.1 6.1.2 6.1.3 6.2.1 6.3.1 6.3.2")),
+])
+def test_measures_named_by_number(annex: Annex, name: str,
+                                  expected: list[tuple[str, str]]) -> None:
+    assert measure_keys(annex, name) == expected
+    linked = {(m.report, m.number) for c in chunks_of(annex, name) for m in c.measures
+              if m.source != "title"}
+    assert linked == set(expected)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # "Nämnden är berörd av två åtgärder; • Styr forskningsnära samverkan … • Genomför
+    # utbildningsinsatser …" in a text about "Från delad till enad stad".
+    ("Miljöförvaltningen", _keys(DELAD, "6.1.1 6.1.2")),
+    # "… görs stadsdelsnämnderna huvudansvariga för att inrätta lokala Community Centers"
+    ("Rinkeby-Kista", _keys(SKOLA, "6.5.3")),
+])
+def test_measures_found_by_wording(annex: Annex, name: str,
+                                   expected: list[tuple[str, str]]) -> None:
+    assert measure_keys(annex, name) == expected
+    sources = {m.source for c in chunks_of(annex, name) for m in c.measures}
+    assert sources == {"title"}
+
+
+def test_report_variants_are_quoted_from_the_text(annex: Annex) -> None:
+    flat = normalize_ws(annex.text)
+    for report in annex.reports:
+        assert report.variants, report.name
+        for written in report.variants:
+            assert written in flat, written
+    skola = next(r for r in annex.reports if r.name == SKOLA)
+    assert "Delrapport - En skola där alla lyckas" in skola.variants
 
 
 def test_trafikkontoret_prose_references(annex: Annex) -> None:
@@ -308,7 +370,7 @@ def test_chunks_cover_every_character_once(annex: Annex) -> None:
     spans = marker_spans(annex)
     for admin in annex.administrations:
         chunks = sorted(chunks_of(annex, admin.name), key=lambda c: c.start)
-        for a, b in zip(chunks, chunks[1:], strict=False):
+        for a, b in itertools.pairwise(chunks):
             assert a.end <= b.start, f"{admin.name}: {a.id} overlaps {b.id}"
         for c in chunks:
             assert admin.start <= c.start < c.end <= admin.end, c.id
@@ -369,7 +431,7 @@ def test_chunk_fields(annex: Annex) -> None:
             assert c.start <= s.start < s.end <= c.end, c.id
             assert c.line_start <= s.line_start <= s.line_end <= c.line_end, c.id
             assert not annex.text[s.start].isspace() and not annex.text[s.end - 1].isspace()
-        for a, b in zip(c.segments, c.segments[1:], strict=False):
+        for a, b in itertools.pairwise(c.segments):
             assert a.end <= b.start, c.id
         for link in c.measures:
             assert link.number in c.measure_titles
@@ -399,9 +461,9 @@ def test_amf_1_1_roles(annex: Annex) -> None:
     answer = segment_at(annex, amf, "Kommentar: Nämnden delar kommissionens bedömning och har")
     assert answer.role == "answer" and answer.label == "Kommentar"
     assert annex.text[answer.start:].startswith("Kommentar:")
-    assert annex.text[answer.start:answer.end].rstrip().endswith("kompetensutveckling för personal.")
+    assert annex.text[answer.start:answer.end].endswith("kompetensutveckling för personal.")
     for seg in (heading, desc, ongoing, answer):
-        chunk = chunk_at(annex, amf, annex.text[seg.start:seg.start + 40])
+        chunk = chunk_holding(annex, amf, seg.start)
         assert link_keys(chunk) == {(ALLAS, "1.1")}
 
 

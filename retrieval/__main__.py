@@ -1,0 +1,83 @@
+"""`python -m retrieval search|ask|stances`: the product from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ingest.errors import NamndsvarError
+from ingest.settings import Settings
+from retrieval.index import open_index
+from retrieval.search import Filters, Searcher
+
+
+def _questions(args: argparse.Namespace) -> list[str]:
+    if args.batch:
+        lines = Path(args.batch).read_text(encoding="utf-8").splitlines()
+        return [line.strip() for line in lines if line.strip()]
+    if not args.question:
+        raise SystemExit("Ange en fråga eller --batch FIL.")
+    return [args.question]
+
+
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(administrations=args.administration or [], reports=args.report or [],
+                   measures=args.measure or [], sources=args.source or [])
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("question", nargs="?")
+    p.add_argument("--batch", help="en fråga per rad; skriver JSON Lines")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--index", type=Path, help="indexkatalog")
+    p.add_argument("--administration", action="append", help="filtrera på förvaltning")
+    p.add_argument("--report", action="append", help="filtrera på delrapport")
+    p.add_argument("--measure", action="append", help="filtrera på åtgärdsnummer")
+    p.add_argument("--source", action="append", help="filtrera på källfil")
+
+
+def _print_search(result) -> None:
+    print(f"Fråga: {result.question}")
+    d = result.detected
+    print(f"Tolkning: avsikt={d.intent}, förvaltningar={d.administrations or '-'}, "
+          f"åtgärder={[n for _, n in d.measures] or '-'}")
+    for n, p in enumerate(result.passages, start=1):
+        c = p.first
+        measure = ", ".join(f"{m.number}" for m in c.measures) or "-"
+        page = f"s. {p.page}" if p.page else (f"ca s. {c.page_approx}" if c.page_approx else "")
+        print(f"\n[{n}] {c.administration} ({c.committee}) – {c.report or 'ingen delrapport'}"
+              f" – åtgärd {measure} – rad {c.line_start}-{p.parts[-1].line_end} {page}"
+              f" – poäng {p.score:.4f}")
+        print("    " + " ".join(p.text.split())[:400])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m retrieval")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_search = sub.add_parser("search", help="sök avsnitt")
+    _add_common(p_search)
+    p_search.add_argument("--k", type=int, default=10)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.index:
+        settings = settings.model_copy(update={"index_dir": args.index})
+    try:
+        questions = _questions(args)
+        searcher = Searcher(open_index(settings), settings)
+        for question in questions:
+            result = searcher.search(question, k=args.k, filters=_filters(args))
+            if args.json or args.batch:
+                print(json.dumps(result.as_dict(), ensure_ascii=False,
+                                 indent=None if args.batch else 2))
+            else:
+                _print_search(result)
+        return 0
+    except NamndsvarError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
