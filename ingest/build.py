@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.chunking import Budget
 from ingest.embed import Embedder, SentenceTransformerEmbedder
 from ingest.errors import IndexStateError
 from ingest.lexical import TOKENIZERS, LexicalIndex
@@ -91,24 +92,27 @@ def build_index(
     """Parse the annexes, embed and index their chunks, and make the result live."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    # Parse everything first: a bad document fails here, before anything is written.
+    if embedder is None:
+        progress(f"Laddar embeddingmodellen {settings.embedding_model} …")
+        embedder = SentenceTransformerEmbedder(settings)
+    timings["model_s"] = time.perf_counter() - started
+    # Chunks sized in the model's own tokens, header included: it reads each one whole.
+    budget = Budget(embedder.max_tokens, embedder.count_tokens, counts_header=True,
+                    unit="tokens")
+    # Parse everything before writing anything: a bad document changes no index.
+    t = time.perf_counter()
     annexes: list[Annex] = []
     for path in paths:
-        progress(f"Läser {path.name} …")
-        annexes.append(parse_file(Path(path), chunk_max_chars=settings.chunk_max_chars))
+        progress(f"Läser {Path(path).name} …")
+        annexes.append(parse_file(Path(path), budget=budget))
     names = [a.source for a in annexes]
     if len(set(names)) != len(names):
         raise IndexStateError("Två källfiler har samma namn; byt namn på den ena.")
     chunks: list[Chunk] = [c for a in annexes for c in a.chunks]
-    timings["parse_s"] = time.perf_counter() - started
+    timings["parse_s"] = time.perf_counter() - t
 
     index_dir = settings.index_dir
     with _build_lock(index_dir):
-        t = time.perf_counter()
-        if embedder is None:
-            progress(f"Laddar embeddingmodellen {settings.embedding_model} …")
-            embedder = SentenceTransformerEmbedder(settings)
-        timings["model_s"] = time.perf_counter() - t
         build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         builds = index_dir / "builds"
         build_dir = builds / build_id
@@ -145,7 +149,7 @@ def build_index(
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "embedding_model": embedder.name,
                 "dimension": embedder.dimension,
-                "chunk_max_chars": settings.chunk_max_chars,
+                "chunk_budget": {"limit": budget.limit, "unit": budget.unit},
                 "chroma": {"mode": "server" if settings.chroma_host else "embedded",
                            "collection": name},
                 "lexical": list(TOKENIZERS),

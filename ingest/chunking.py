@@ -5,15 +5,27 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.layout import Layout
-from ingest.models import Chunk, Measure, MeasureLink, Segment
+from ingest.models import Chunk, Measure, MeasureLink, Segment, embed_header
 from ingest.structure import Block
 from ingest.text import normalize_ws
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?:])\s+(?=[\"”•A-ZÅÄÖ0-9])")
-_SHORT = 200  # a prose paragraph this short joins its neighbour
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much one chunk may hold. Characters by default (inspect, tests); when building
+    an index, the embedder's own tokens with the header counted, so that the model reads
+    every chunk whole."""
+
+    limit: int
+    measure: Callable[[str], int] = len
+    counts_header: bool = False
+    unit: str = "chars"
 
 
 @dataclass
@@ -39,9 +51,13 @@ def chunk_id(source: str, start: int, end: int) -> str:
 
 
 def make_chunks(layout: Layout, owner: Owner, blocks: list[Block],
-                measures: dict[tuple[str, str], Measure], max_chars: int) -> list[Chunk]:
+                measures: dict[tuple[str, str], Measure], budget: Budget) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for group in _group_blocks(layout, blocks, max_chars):
+
+    def size(start: int, end: int) -> int:
+        return budget.measure(normalize_ws(layout.content(start, end)))
+
+    for group in _group_blocks(layout, blocks, budget.limit, size):
         links: list[MeasureLink] = []
         reports: list[str] = []
         segments: list[Segment] = []
@@ -54,7 +70,13 @@ def make_chunks(layout: Layout, owner: Owner, blocks: list[Block],
             segments.extend(block.segments)
         report = reports[0] if len(reports) == 1 else _link_report(links, reports)
         group_id = chunk_id(owner.source, group.start, group.end)
-        for start, end in _split(layout, group.start, group.end, segments, max_chars):
+        limit = budget.limit
+        if budget.counts_header:
+            titles = {link.number: measures[(link.report, link.number)].title
+                      for link in links if (link.report, link.number) in measures}
+            header = embed_header(owner.administration, owner.committee, report, links, titles)
+            limit -= budget.measure(header)
+        for start, end in _split(layout, group.start, group.end, segments, limit, size):
             chunk = _chunk(layout, owner, start, end, report, links, segments, measures)
             chunk.group = group_id
             chunks.append(chunk)
@@ -68,11 +90,12 @@ def _link_report(links: list[MeasureLink], reports: list[str]) -> str | None:
     return reports[0] if reports else None
 
 
-def _size(layout: Layout, start: int, end: int) -> int:
-    return len(normalize_ws(layout.content(start, end)))
+Size = Callable[[int, int], int]
 
 
-def _group_blocks(layout: Layout, blocks: list[Block], max_chars: int) -> list[_Group]:
+def _group_blocks(layout: Layout, blocks: list[Block], max_chars: int,
+                  _size: Size) -> list[_Group]:
+    short = max_chars // 3  # a prose paragraph this short joins its neighbour
     groups: list[_Group] = []
     # Report headings join whatever comes next, so they are never alone; several in a row
     # (Södermalm lists "1. Stad i samverkan …", "2. En skola …") all join it.
@@ -88,10 +111,10 @@ def _group_blocks(layout: Layout, blocks: list[Block], max_chars: int) -> list[_
         if (
             not lead and prev is not None and block.kind == "prose"
             and all(b.kind == "prose" for b in prev.blocks)
-            and _size(layout, prev.start, block.end) <= max_chars
+            and _size(prev.start, block.end) <= max_chars
             and (
-                _size(layout, block.start, block.end) < _SHORT
-                or _size(layout, prev.start, prev.end) < _SHORT
+                _size(block.start, block.end) < short
+                or _size(prev.start, prev.end) < short
                 or _linkset(prev.blocks) == _linkset([block])
             )
         ):
@@ -109,9 +132,9 @@ def _linkset(blocks: list[Block]) -> set[tuple[str, str]]:
 
 
 def _split(layout: Layout, start: int, end: int, segments: list[Segment],
-           max_chars: int) -> list[tuple[int, int]]:
+           max_chars: int, _size: Size) -> list[tuple[int, int]]:
     """Cut [start, end) into spans within the budget, preferring role boundaries."""
-    if _size(layout, start, end) <= max_chars:
+    if _size(start, end) <= max_chars:
         return [(start, end)]
     text = layout.text
     segment_starts = {s.start for s in segments if start < s.start < end}
@@ -120,16 +143,16 @@ def _split(layout: Layout, start: int, end: int, segments: list[Segment],
     spans: list[tuple[int, int]] = []
     cursor = start
     while cursor < end:
-        if _size(layout, cursor, end) <= max_chars:
+        if _size(cursor, end) <= max_chars:
             spans.append((cursor, end))
             break
-        fitting = [c for c in cuts if cursor < c < end and _size(layout, cursor, c) <= max_chars]
+        fitting = [c for c in cuts if cursor < c < end and _size(cursor, c) <= max_chars]
         if not fitting:
-            cut = _word_cut(text, cursor, end, layout, max_chars)
+            cut = _word_cut(text, cursor, end, max_chars, _size)
         else:
             cut = fitting[-1]
             role_cuts = [c for c in fitting if c in segment_starts
-                         and _size(layout, cursor, c) >= max_chars // 2]
+                         and _size(cursor, c) >= max_chars // 2]
             if role_cuts:
                 cut = role_cuts[-1]
         spans.append((cursor, cut))
@@ -139,11 +162,11 @@ def _split(layout: Layout, start: int, end: int, segments: list[Segment],
     return [(a, _rstrip(text, a, b)) for a, b in spans if layout.content(a, b)]
 
 
-def _word_cut(text: str, start: int, end: int, layout: Layout, max_chars: int) -> int:
+def _word_cut(text: str, start: int, end: int, max_chars: int, _size: Size) -> int:
     cut = start
     for m in re.finditer(r"\s+", text[start:end]):
         pos = start + m.start()
-        if _size(layout, start, pos) > max_chars:
+        if _size(start, pos) > max_chars:
             break
         cut = pos
     return cut if cut > start else end

@@ -12,6 +12,9 @@ from ingest.settings import PACKAGED_MODEL, Settings
 class Embedder(Protocol):
     name: str
     dimension: int
+    max_tokens: int  # the longest input the model reads whole
+
+    def count_tokens(self, text: str) -> int: ...
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]: ...
 

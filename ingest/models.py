@@ -96,13 +96,22 @@ class Chunk:
 
     def embed_text(self) -> str:
         """Text for the embedder: the verbatim passage under a header of who and what."""
-        header = [self.administration, f"({self.committee})"]
-        if self.report:
-            header.append(f"– {self.report}")
-        for link in self.measures[:3]:
-            title = self.measure_titles.get(link.number, "")
-            header.append(f"– {link.number} {title}".rstrip())
-        return " ".join(header) + "\n" + self.text
+        return embed_header(self.administration, self.committee, self.report, self.measures,
+                            self.measure_titles) + "\n" + self.text
+
+
+def embed_header(administration: str, committee: str, report: str | None,
+                 measures: list[MeasureLink], titles: dict[str, str]) -> str:
+    """Who speaks and about what: the dense model sees this above every chunk, since a
+    chunk cut from the middle of a measure rarely names either."""
+    header = [administration, f"({committee})"]
+    if report:
+        header.append(f"– {report}")
+    if measures:
+        first = measures[0]
+        title = titles.get(first.number, "")
+        header.append(f"– {first.number} {title[:80]}".rstrip())
+    return " ".join(header)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.chunking import Owner, make_chunks
+from ingest.chunking import Budget, Owner, make_chunks
 from ingest.errors import DocumentError
 from ingest.layout import build_layout, find_sections
 from ingest.models import Administration, Annex, Measure, Report
@@ -16,11 +16,15 @@ from ingest.text import normalize_ws
 DEFAULT_CHUNK_MAX_CHARS = 560
 
 
-def parse_file(path: Path, *, chunk_max_chars: int = DEFAULT_CHUNK_MAX_CHARS) -> Annex:
-    return parse_source(read_source(path), chunk_max_chars=chunk_max_chars)
+def parse_file(path: Path, *, chunk_max_chars: int = DEFAULT_CHUNK_MAX_CHARS,
+               budget: Budget | None = None) -> Annex:
+    return parse_source(read_source(path), chunk_max_chars=chunk_max_chars, budget=budget)
 
 
-def parse_source(source: SourceText, *, chunk_max_chars: int = DEFAULT_CHUNK_MAX_CHARS) -> Annex:
+def parse_source(source: SourceText, *, chunk_max_chars: int = DEFAULT_CHUNK_MAX_CHARS,
+                 budget: Budget | None = None) -> Annex:
+    """Parse an annex. Chunks fit `budget`, or `chunk_max_chars` characters without one."""
+    budget = budget or Budget(chunk_max_chars)
     layout = build_layout(source)
     sections = find_sections(layout)
     if not sections:
@@ -71,7 +75,7 @@ def parse_source(source: SourceText, *, chunk_max_chars: int = DEFAULT_CHUNK_MAX
         )
         administrations.append(admin)
         owner = Owner(source.name, known.name, section.kind, known.committee)
-        chunks.extend(make_chunks(layout, owner, blocks, catalog.measures, chunk_max_chars))
+        chunks.extend(make_chunks(layout, owner, blocks, catalog.measures, budget))
 
     used = {m.report for m in catalog.measures.values()} | set(variants)
     reports = [
