@@ -29,6 +29,7 @@ from ingest.models import Annex, Chunk
 from ingest.parse import parse_file
 from ingest.records import chroma_metadata, write_chunks
 from ingest.settings import Settings
+from ingest.source import read_source
 from ingest.store import chroma_client, collection_name, create_collection
 
 FORMAT_VERSION = 1
@@ -120,6 +121,16 @@ def build_index(
         _remove_debris(index_dir, settings, keep={build_id})
         try:
             write_chunks(build_dir / "chunks.jsonl", chunks)
+            # The source texts travel with the index: citations, the document view and
+            # the stance rules read the exact text the offsets point into.
+            sources_dir = build_dir / "sources"
+            sources_dir.mkdir()
+            for path, annex in zip(paths, annexes, strict=True):
+                source = read_source(Path(path))
+                (sources_dir / f"{annex.source}.json").write_text(
+                    json.dumps({"name": source.name, "text": source.text,
+                                "pages": source.pages}, ensure_ascii=False),
+                    encoding="utf-8")
             t = time.perf_counter()
             lexical_dir = build_dir / "lexical"
             lexical_dir.mkdir()

@@ -71,8 +71,9 @@ def family(number: str) -> tuple[int, int]:
 class TitleIndex:
     """Weighted stem overlap between a text and measure titles (IDF over all titles)."""
 
-    def __init__(self, measures: Iterable[Measure]) -> None:
-        drop = STOPWORDS | DOMAIN_STOPWORDS
+    def __init__(self, measures: Iterable[Measure],
+                 drop: frozenset[str] = STOPWORDS | DOMAIN_STOPWORDS) -> None:
+        self._drop = drop
         self._titles: list[tuple[Measure, list[str]]] = [
             (m, sorted(set(stems(m.title, drop=drop)))) for m in measures
         ]
@@ -94,7 +95,7 @@ class TitleIndex:
 
     def similarity(self, measure: Measure, title: str) -> float:
         """How alike two titles are, whichever is the shorter form of the other."""
-        other = sorted(set(stems(title, drop=STOPWORDS | DOMAIN_STOPWORDS)))
+        other = sorted(set(stems(title, drop=self._drop)))
         mine = next((t for m, t in self._titles if m.key == measure.key), [])
         return max(self._weighted(mine, set(other)), self._weighted(other, set(mine)))
 

@@ -19,6 +19,12 @@ DOMAIN_STOPWORDS: frozenset[str] = frozenset(
      "nämnden", "kommissionen", "för", "om", "inom", "fler", "ett", "en"}
 )
 
+# Naming the city's bodies says nothing about which measure a sentence is about either.
+ORGANISATION_WORDS: frozenset[str] = frozenset(
+    {"ta", "fram", "stadsdelsnämnd", "stadsdelsnämnden", "stadsdelsnämnder",
+     "stadsdelsnämnderna", "förvaltningar", "förvaltningarna", "nämnder", "nämnderna"}
+)
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
@@ -39,11 +45,14 @@ def stems(text: str, *, drop: frozenset[str] = STOPWORDS) -> list[str]:
 def stem_matches(stem: str, token: str) -> bool:
     """A title stem is present in a text token, also inside Swedish compounds.
 
-    "lots" matches "lotsfunktion"; "bidrag" matches "föreningsbidrag". Short stems must
-    match exactly or as a prefix, so "rad" does not match "samråd".
+    "lots" matches "lotsfunktion"; "bidrag" matches "föreningsbidrag". A short stem must
+    be a whole word or the first part of a compound ("lots|funktion"), so "cent" (from
+    "center") does not match "central", nor "rad" "samråd".
     """
     if token == stem:
         return True
-    if len(stem) >= 4 and token.startswith(stem):
+    if len(stem) >= 4 and token.startswith(stem) and (
+        len(stem) >= 6 or len(token) - len(stem) >= 4
+    ):
         return True
     return len(stem) >= 6 and stem in token

@@ -10,10 +10,12 @@ from pathlib import Path
 from ingest.build import FORMAT_VERSION, current_build
 from ingest.embed import Embedder, SentenceTransformerEmbedder
 from ingest.errors import IndexStateError
+from ingest.layout import Layout, build_layout
 from ingest.lexical import TOKENIZERS, LexicalIndex
 from ingest.models import Chunk
 from ingest.records import read_chunks
 from ingest.settings import Settings
+from ingest.source import SourceText
 from ingest.store import chroma_client, get_collection
 
 BUILD_HINT = "python -m ingest build"
@@ -28,6 +30,7 @@ class OpenIndex:
     lexical: dict[str, LexicalIndex]
     collection: object  # a chromadb Collection
     embedder: Embedder
+    layouts: dict[str, Layout]  # source name -> its text, as the offsets index it
 
     def __post_init__(self) -> None:
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
@@ -88,4 +91,10 @@ def open_index(
     lexical = {kind: LexicalIndex.load(directory / "lexical", kind) for kind in TOKENIZERS}
     client = chroma_client(settings, directory / "chroma")
     collection = get_collection(client, manifest["chroma"]["collection"])
-    return OpenIndex(build_id, directory, manifest, chunks, lexical, collection, embedder)
+    layouts = {}
+    for path in sorted((directory / "sources").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        layouts[data["name"]] = build_layout(SourceText(data["name"], data["text"],
+                                                        data["pages"]))
+    return OpenIndex(build_id, directory, manifest, chunks, lexical, collection, embedder,
+                     layouts)

@@ -1,0 +1,133 @@
+"""Stance of an administration on a measure, by rules on Swedish phrasing.
+
+Each label records the phrase that triggered it and the sentence it stands in, so a
+reader can check it against the source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.text import normalize_for_match
+from retrieval.statements import Sentence, Statements
+
+POSITIV = "positiv"
+FORBEHALL = "positiv med förbehåll"
+TVEKSAM = "tveksam"
+AVVISANDE = "avvisande"
+NEUTRAL = "neutral/beskrivande"
+INGEN = "ingen skrivelse"
+LABELS = (POSITIV, FORBEHALL, TVEKSAM, AVVISANDE, NEUTRAL, INGEN)
+
+_REJECT = re.compile(
+    r"\b(avstyrker|avvisar|motsätter sig|ställer sig negativ|är negativ till|ser negativt på"
+    r"|ser inget behov|inte ser något behov|avråder)\b"
+)
+_DOUBT = re.compile(r"\b(tveksam\w*|ifrågasätter|skeptisk\w*|svårt att bedöma"
+                    r"|blir kostsamt|inte realistiskt)\b")
+_SUBJECT = r"(nämnden|förvaltningen|stadsdelsnämnden|stadsdelsförvaltningen|kontoret|vi)"
+_POSITIVE = re.compile(
+    r"\b(delar (kommissionens |den |nämndens )?(bedömning\w*|uppfattning\w*|synpunkt\w*)"
+    r"|ställer sig (\w+ )?(positiv\w*|bakom)|är (\w+ )?positiv\w*|ser (\w+ )?positivt"
+    r"|ses som positivt|ser det som positivt|välkomnar|ställer sig bakom"
+    rf"|{_SUBJECT} stöd(j)?er|stöd(j)?s av {_SUBJECT}"
+    r"|(förslagen|förslaget|idén|åtgärden|rekommendationen) är (\w+ )?(bra|viktig\w*|intressant)"
+    r"|är (intressant|angeläget|rimligt)( och|\.|,| att)"
+    r"|av stor vikt|ser behov av att (föreslagna )?åtgärder\w* genomförs"
+    r"|ser fram emot|av intresse att gå vidare|deltar gärna|med fördel"
+    # Evaluations without the set phrases: "bedömer att arbetet bör kunna utföras …",
+    # "ser att det finns möjligheter …", "Det finns samordningsvinster …".
+    r"|bedömer att (arbetet|det|åtgärden)\w* (bör|kan)|ser att det finns möjlighet\w*"
+    r"|ser (en |stora )?möjlighet\w*|samordningsvinster|(stora |sociala )+fördelar"
+    r"|ger kunskap|ser behov av)"
+)
+_RESERVATION = re.compile(
+    r"\b(förutsatt|under förutsättning|dock|däremot|men anser|men bör|men har inte"
+    r"|(ytterligare|mer|ökade|krävs|kräver) resurser|medel (avsätts|tilldelas|tillförs)"
+    r"|centrala medel|förutsätter|finansiering|behov av resurser|vill (\w+ )?understryka"
+    r"|bör utforma|lokala förutsättningar"
+    r"|kostsam\w*|höga krav|bör (samordnas|organiseras|utarbetas|inrättas|hanteras) central\w*"
+    r"|utmaning\w*|svårighet\w*|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
+)
+# How far after the praise a reservation still qualifies it (sentences).
+RESERVATION_WINDOW = 3
+
+
+@dataclass(frozen=True)
+class Stance:
+    administration: str
+    report: str | None
+    number: str | None
+    label: str
+    trigger: str  # the phrase that decided the label ("" for neutral)
+    reservation: str  # the phrase that made it "med förbehåll", if any
+    sentence: Sentence | None  # where the trigger stands (or the first own sentence)
+
+    def as_dict(self) -> dict:
+        s = self.sentence
+        return {
+            "administration": self.administration, "report": self.report,
+            "measure": self.number, "label": self.label, "trigger": self.trigger,
+            "reservation": self.reservation, "quote": s.flat if s else "",
+            "passage_id": s.group if s else "", "chunk_id": s.chunk_id if s else "",
+        }
+
+
+def classify(sentences: list[Sentence]) -> tuple[str, str, str, Sentence | None]:
+    """(label, trigger, reservation, sentence) for one administration's words on a measure."""
+    if not sentences:
+        return NEUTRAL, "", "", None
+    texts = [normalize_for_match(s.text) for s in sentences]
+    for pattern, label in ((_REJECT, AVVISANDE), (_DOUBT, TVEKSAM)):
+        for s, t in zip(sentences, texts, strict=True):
+            if m := pattern.search(t):
+                return label, m.group(0), "", s
+    for i, (s, t) in enumerate(zip(sentences, texts, strict=True)):
+        if m := _POSITIVE.search(t):
+            # A reservation in the praising sentence or in the next few.
+            after = " ".join(texts[i:i + 1 + RESERVATION_WINDOW])
+            if r := _RESERVATION.search(after):
+                return FORBEHALL, m.group(0), r.group(0), s
+            return POSITIV, m.group(0), "", s
+    return NEUTRAL, "", "", sentences[0]
+
+
+_COLLECTIVE = re.compile(
+    r"\b(dessa|de|båda|samtliga|alla|övriga) (\w+ )?(förslag|åtgärd|rekommendation)\w*"
+    r"|\b(förslagen|rekommendationerna|åtgärdsförslagen|åtgärderna)\b"
+)
+
+
+def stance_of(statements: Statements, administration: str, report: str,
+              number: str) -> Stance:
+    own = statements.on_measure(administration, report, number)
+    label, trigger, reservation, sentence = classify(own)
+    if label == NEUTRAL and own:
+        # "Förvaltningen ställer sig positiv till dessa förslag": a verdict on all the
+        # proposals a paragraph names covers this one too.
+        groups = {s.group for s in own}
+        collective = [s for g in groups for s in statements.of_group(g)
+                      if s not in own and _COLLECTIVE.search(normalize_for_match(s.text))]
+        found = classify(collective)
+        if found[0] != NEUTRAL:
+            label, trigger, reservation, sentence = found
+    return Stance(administration, report, number, label, trigger, reservation, sentence)
+
+
+def stance_matrix(statements: Statements) -> list[Stance]:
+    """One row per (administration, report, measure) it addresses; administrations with
+    no statement get one "ingen skrivelse" row citing their "Skrivelse saknas."."""
+    rows: list[Stance] = []
+    admins: list[str] = []
+    for chunk in statements.index.chunks:
+        if chunk.administration not in admins:
+            admins.append(chunk.administration)
+    for admin in admins:
+        chunks = [c for c in statements.index.chunks if c.administration == admin]
+        if all("no_statement" in c.roles for c in chunks):
+            rows.append(Stance(admin, None, None, INGEN, "Skrivelse saknas", "", None))
+            continue
+        for report, number in statements.measures_of(admin):
+            rows.append(stance_of(statements, admin, report, number))
+    return rows

@@ -1,0 +1,166 @@
+"""The administrations' own sentences, each tied to the measure it speaks of.
+
+A district often answers several measures in one paragraph ("… (4.1.1) … Förvaltningen
+ställer sig positiv … (4.2.1 - 4.2.2) …"): a sentence belongs to the measure last named
+before it, or to the measures of its block. Only the administration's own words (answers
+and prose) are kept: the commission's description is never its position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.catalog import TitleIndex, number_key, references_in
+from ingest.models import OWN_ROLES, Chunk, Measure
+from ingest.text import normalize_ws
+from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS
+from retrieval.index import OpenIndex
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"”•A-ZÅÄÖ0-9])|\n\s*•\s*")
+_LABEL = re.compile(r"^(Kommentar|Svar|Hantering)\s*:\s*")
+
+MeasureKey = tuple[str, str]  # (report, number)
+# Share of a measure title's (IDF-weighted) words a sentence must hold to be about it.
+WORDING = 0.3
+STRONG = 0.5
+MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str  # verbatim (page markers removed), whitespace as in the source
+    start: int
+    end: int
+    source: str
+    administration: str
+    group: str
+    chunk_id: str
+    role: str
+    measures: tuple[MeasureKey, ...]
+
+    @property
+    def flat(self) -> str:
+        return normalize_ws(self.text)
+
+
+class Statements:
+    """All own sentences of all administrations, indexed by administration and measure."""
+
+    def __init__(self, index: OpenIndex) -> None:
+        self.index = index
+        catalog: dict[MeasureKey, Measure] = {}
+        for chunk in index.chunks:
+            for link in chunk.measures:
+                title = chunk.measure_titles.get(link.number)
+                if title and (link.report, link.number) not in catalog:
+                    catalog[(link.report, link.number)] = Measure(link.report, link.number, title)
+        self.measures = catalog
+        self._titles = TitleIndex(catalog.values(),
+                                  drop=STOPWORDS | DOMAIN_STOPWORDS | ORGANISATION_WORDS)
+        self.sentences: list[Sentence] = []
+        by_group: dict[str, list[Chunk]] = {}
+        for chunk in index.chunks:
+            by_group.setdefault(chunk.group or chunk.id, []).append(chunk)
+        for group, chunks in by_group.items():
+            self.sentences.extend(self._group_sentences(group, chunks))
+        self._by_admin: dict[str, list[Sentence]] = {}
+        self._by_measure: dict[tuple[str, str, str], list[Sentence]] = {}
+        self._by_group: dict[str, list[Sentence]] = {}
+        for s in self.sentences:
+            self._by_admin.setdefault(s.administration, []).append(s)
+            self._by_group.setdefault(s.group, []).append(s)
+            for report, number in s.measures:
+                self._by_measure.setdefault((s.administration, report, number), []).append(s)
+
+    def of_administration(self, name: str) -> list[Sentence]:
+        return self._by_admin.get(name, [])
+
+    def of_group(self, group: str) -> list[Sentence]:
+        return self._by_group.get(group, [])
+
+    def on_measure(self, administration: str, report: str, number: str) -> list[Sentence]:
+        return self._by_measure.get((administration, report, number), [])
+
+    def measures_of(self, administration: str) -> list[MeasureKey]:
+        keys = [(r, n) for (a, r, n) in self._by_measure if a == administration]
+        return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
+
+    # -- building ---------------------------------------------------------------------
+    def _group_sentences(self, group: str, chunks: list[Chunk]) -> list[Sentence]:
+        first = chunks[0]
+        layout = self.index.layouts.get(first.source)
+        if layout is None:
+            return []
+        links = first.measures
+        heading = tuple((m.report, m.number) for m in links if m.source == "heading")
+        reports = {m.report for m in links} | ({first.report} if first.report else set())
+        current: tuple[MeasureKey, ...] = heading
+        out: list[Sentence] = []
+        for chunk in chunks:
+            for segment in chunk.segments:
+                if segment.role not in OWN_ROLES:
+                    continue
+                for start, end in _sentence_spans(layout.text, segment.start, segment.end):
+                    text = layout.content(start, end)
+                    if not text:
+                        continue
+                    named = _named_measures(text, links)
+                    if not heading:
+                        worded = self._worded_measures(text, reports, strong_only=bool(named))
+                        named = tuple(dict.fromkeys(named + worded))
+                    if named:
+                        current = named
+                    out.append(Sentence(text, start, end, chunk.source, chunk.administration,
+                                        group, chunk.id, segment.role, current))
+        return out
+
+
+    def _worded_measures(self, text: str, reports: set[str],
+                         strong_only: bool = False) -> tuple[MeasureKey, ...]:
+        """In prose, a sentence that clearly describes a measure speaks of it
+        ("… en lotsfunktion inrättas …" is 4.1.1). Where the text names no report, any
+        report's measure may match, but only clearly."""
+        floor = WORDING if reports else STRONG
+        candidates = [(score, m.report, m.number)
+                      for report in (sorted(reports) or [None])
+                      for m, score in self._titles.best(text, report=report, threshold=floor)]
+        if not candidates:
+            return ()
+        candidates.sort(reverse=True)
+        best = candidates[0][0]
+        if best >= STRONG:  # one sentence may describe several measures outright
+            return tuple((r, n) for sc, r, n in candidates if sc >= STRONG - 0.05)
+        if strong_only:
+            return ()
+        # A weak match counts only as a clear winner.
+        if len(candidates) > 1 and best - candidates[1][0] < MARGIN:
+            return ()
+        return ((candidates[0][1], candidates[0][2]),)
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    label = _LABEL.match(text[start:end])
+    if label:  # "Kommentar: Nämnden …" – the label is not part of the quote
+        cursor = start + label.end()
+    for m in _SENTENCE.finditer(text, cursor, end):
+        if m.start() > cursor:
+            spans.append((cursor, m.start()))
+        cursor = m.end()
+    if cursor < end:
+        spans.append((cursor, end))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _named_measures(text: str, links) -> tuple[MeasureKey, ...]:
+    """Measures a sentence names by number, resolved against its block's own links."""
+    named: list[MeasureKey] = []
+    for ref in references_in(text):
+        if "-" in ref:
+            lo, hi = (number_key(x) for x in ref.split("-"))
+            named += [(m.report, m.number) for m in links if lo <= number_key(m.number) <= hi]
+        else:
+            named += [(m.report, m.number) for m in links if m.number == ref]
+    return tuple(dict.fromkeys(named))
