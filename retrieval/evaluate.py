@@ -198,11 +198,69 @@ def evaluate_baseline(annex: Annex, embedder, gold: list[GoldQuestion],
     return report
 
 
+ANSWER_THRESHOLD = 0.9
+
+
+def evaluate_answers(answerer, gold: list[GoldQuestion], locator: EvidenceLocator) -> dict:
+    """Answer checks: cited evidence, right administration, "no statement" and "does not
+    appear" answers, and no false "does not appear" for answerable questions."""
+    from retrieval.answer import NO_STATEMENT_TEXT
+
+    cited, named, no_statement, unanswerable, answered, latencies = [], [], [], [], [], []
+    failures = []
+    for q in gold:
+        t = time.perf_counter()
+        a = answerer.answer(q.question)
+        latencies.append((time.perf_counter() - t) * 1000)
+        ok = True
+        if not q.answerable:
+            good = not a.grounded and not a.citations
+            unanswerable.append(float(good))
+            ok = good
+        else:
+            answered.append(float(a.grounded))
+            ok = a.grounded
+            if q.evidence:
+                spans = [(e.administration, locator.span(e)) for e in q.evidence]
+                hit = any(c.passage.administration == admin and holds(sp, c.passage.start,
+                                                                      c.passage.end)
+                          for c in a.citations for admin, sp in spans)
+                cited.append(float(hit))
+                ok = ok and hit
+            expected = list(q.expected_administrations) or sorted(
+                {e.administration for e in q.evidence})
+            if expected:
+                share = sum(name in a.answer for name in expected) / len(expected)
+                named.append(share)
+                ok = ok and share >= 0.99
+            if q.category == "no_statement":
+                good = NO_STATEMENT_TEXT in a.answer and all(n in a.answer for n in expected)
+                no_statement.append(float(good))
+                ok = ok and good
+        if not ok:
+            failures.append({"id": q.id, "question": q.question, "answer": a.answer[:300]})
+
+    def mean(xs: list[float]) -> float | None:
+        return round(float(np.mean(xs)), 4) if xs else None
+
+    return {
+        "cited_evidence": mean(cited), "names_administration": mean(named),
+        "no_statement_correct": mean(no_statement),
+        "unanswerable_correct": mean(unanswerable),
+        "answerable_answered": mean(answered),
+        "n": {"cited": len(cited), "named": len(named), "no_statement": len(no_statement),
+              "unanswerable": len(unanswerable), "answerable": len(answered)},
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 2),
+        "failures": failures,
+    }
+
+
 GRID = [Weights(d, w, n) for d in (0.0, 0.5, 1.0, 1.5) for w in (0.0, 0.5, 1.0, 1.5)
         for n in (0.0, 0.5, 1.0) if d or w or n]
 
 
-def run(settings: Settings, *, grid: bool = False, baseline: bool = True) -> dict:
+def run(settings: Settings, *, grid: bool = False, baseline: bool = True,
+        answers: bool = True) -> dict:
     index = open_index(settings)
     searcher = Searcher(index, settings)
     annex = parse_file(settings.annex_paths[0], chunk_max_chars=settings.chunk_max_chars)
@@ -215,6 +273,12 @@ def run(settings: Settings, *, grid: bool = False, baseline: bool = True) -> dic
         "system": evaluate_searcher(searcher, gold, locator),
         "thresholds": THRESHOLDS,
     }
+    if answers:
+        from retrieval.answer import OfflineAnswerer
+        from retrieval.statements import Statements
+
+        answerer = OfflineAnswerer(searcher, Statements(index))
+        out["answers"] = evaluate_answers(answerer, gold, locator)
     if baseline:
         out["baseline"] = evaluate_baseline(annex, index.embedder, gold, locator)
     if grid:
@@ -245,6 +309,18 @@ def _print(report: dict) -> None:
         print(line("totalt", base["overall"]))
         for cat, s in base["per_category"].items():
             print(line(f"  {cat}", s))
+    if "answers" in report:
+        a = report["answers"]
+        print("\nSvar (offline-svararen)")
+        for key, name in (("cited_evidence", "citerar guldbeläggen"),
+                          ("names_administration", "nämner rätt förvaltning"),
+                          ("no_statement_correct", "rätt 'ingen skrivelse'"),
+                          ("unanswerable_correct", "rätt 'framgår inte'"),
+                          ("answerable_answered", "besvarar besvarbara")):
+            v = a[key]
+            print(f"  {name:<26} {'-' if v is None else f'{v:.3f}'}")
+        for f in a["failures"]:
+            print(f"  ! {f['id']}: {f['question']}")
     if sys_r["misses"]:
         print("\nMissar (inte i topp 5):")
         for m in sys_r["misses"]:

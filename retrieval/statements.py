@@ -38,6 +38,10 @@ class Sentence:
     chunk_id: str
     role: str
     measures: tuple[MeasureKey, ...]
+    # True when the sentence itself (or its measure heading) names the measure; False
+    # when it only follows a sentence that did.
+    direct: bool = True
+    under_heading: bool = False  # stands under the measure's own heading ("6.4.1 Åtgärd: …")
 
     @property
     def flat(self) -> str:
@@ -82,6 +86,13 @@ class Statements:
     def on_measure(self, administration: str, report: str, number: str) -> list[Sentence]:
         return self._by_measure.get((administration, report, number), [])
 
+    def answer_on_measure(self, administration: str, report: str,
+                          number: str) -> list[Sentence]:
+        """Its answer under the measure's own heading where it has one; else all its
+        sentences on the measure."""
+        own = self.on_measure(administration, report, number)
+        return [s for s in own if s.under_heading] or own
+
     def measures_of(self, administration: str) -> list[MeasureKey]:
         keys = [(r, n) for (a, r, n) in self._by_measure if a == administration]
         return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
@@ -106,13 +117,19 @@ class Statements:
                     if not text:
                         continue
                     named = _named_measures(text, links)
-                    if not heading:
+                    if heading:
+                        # Under a measure heading, another number named adds to the
+                        # heading's measure; it does not take the text away from it.
+                        named = tuple(dict.fromkeys(heading + named)) if named else ()
+                    else:
                         worded = self._worded_measures(text, reports, strong_only=bool(named))
                         named = tuple(dict.fromkeys(named + worded))
                     if named:
                         current = named
                     out.append(Sentence(text, start, end, chunk.source, chunk.administration,
-                                        group, chunk.id, segment.role, current))
+                                        group, chunk.id, segment.role, current,
+                                        direct=bool(named) or bool(heading),
+                                        under_heading=bool(heading)))
         return out
 
 

@@ -1,0 +1,567 @@
+"""The offline answerer: grounded Swedish answers composed from the annex's own sentences.
+
+Every claim is a quote with a citation [n]; the stance label says which phrase set it.
+When no sentence carries the answer, the answer says so ("Det framgår inte av bilagan")
+and shows the closest passages without citing them as support.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest.catalog import TitleIndex
+from ingest.models import Measure
+from ingest.registry import FACK, REPORTS_BY_NAME, STADSDEL
+from ingest.text import normalize_for_match, normalize_ws
+from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, stem_matches, stems
+from retrieval.guard import clean_question
+from retrieval.search import Filters, Passage, Searcher
+from retrieval.stance import (
+    AVVISANDE,
+    FORBEHALL,
+    INGEN,
+    NEUTRAL,
+    POSITIV,
+    TVEKSAM,
+    classify,
+    stance_of,
+)
+from retrieval.statements import Sentence, Statements
+from retrieval.understand import Detected
+
+NOT_IN_ANNEX = "Det framgår inte av bilagan"
+NO_STATEMENT_TEXT = "har inte lämnat någon skrivelse i bilagan"
+
+# Words that say what kind of answer is wanted, not what it is about.
+_QUESTION_WORDS = frozenset(normalize_for_match(w) for w in """
+vad hur vilka vilken vilket varför när var vem vilkas tycker anser säger skriver menar tänker
+ser ställer ställa sig syn inställning ståndpunkt positiv positiva positivt negativ negativa
+tveksam tveksamma stödjer stöder om till på för med och att det den de är har kan ska vill
+gör göra något några många mycket finns fanns enligt bilagan bilaga kommissionen kommissionens
+hållbarhetskommissionen förslag förslaget förslagen åtgärd åtgärden åtgärder åtgärderna
+rekommendation rekommendationen nämnd nämnden nämnder nämnderna stadsdelsnämnd stadsdelsnämnden
+stadsdelsnämnder stadsdelsnämnderna stadsdel stadsdelen stadsdelar stadsdelarna förvaltning
+förvaltningen förvaltningar förvaltningarna fackförvaltningar fackförvaltningarna
+stadsdelsförvaltningar stadsdelsförvaltningarna sina sin sitt egen eget egna också även
+lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp nämner frågan
+what does do did the a an of to in on for about how which who view think say says position
+committee committees district districts administration administrations council councils
+""".split())
+_ENGLISH = frozenset("""the what which how does do did is are of to about for with and who
+when where their its any council committee administration district view think""".split())
+_AMOUNT = re.compile(r"\b(hur (mycket|många|stor|stora|lång)|vad kostar|hur mycket kostar"
+                     r"|how (much|many)|antal)\b")
+_WHEN = re.compile(r"\b(när|vilket år|vilken tidpunkt|when)\b")
+_NUMBER = re.compile(r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|fjorton|tjugo"
+                     r"|hundra|tusen|miljon\w*|miljard\w*)\b")
+_DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
+                   r"|september|oktober|november|december|våren|hösten|vintern|sommaren)\b")
+_ORGANISATION = re.compile(
+    r"\b([a-zåäö]+(nämnden|styrelsen|förvaltningen|kontoret|fullmäktige))\b"
+    r"|\b([a-zåäö]+) (stad|kommun|region)\b"
+)
+_LABEL_ORDER = [POSITIV, FORBEHALL, TVEKSAM, AVVISANDE, NEUTRAL]
+_LABEL_HEADINGS = {
+    POSITIV: "Positiva", FORBEHALL: "Positiva med förbehåll", TVEKSAM: "Tveksamma",
+    AVVISANDE: "Avvisande", NEUTRAL: "Tar upp frågan utan att ta ställning",
+}
+# A sentence answers when it holds this share of the question's (IDF-weighted) topic words.
+RELEVANCE = 0.5
+
+
+@dataclass
+class Citation:
+    n: int
+    passage: Passage
+    sentences: list[Sentence]
+
+    @property
+    def quote(self) -> str:
+        return " ".join(s.flat for s in self.sentences)
+
+    def as_dict(self, layouts: dict) -> dict:
+        p, first, last = self.passage, self.sentences[0], self.sentences[-1]
+        c = p.first
+        layout = layouts.get(first.source)
+        line_start = layout.line_at(first.start) if layout else c.line_start
+        line_end = layout.line_at(last.end - 1) if layout else p.parts[-1].line_end
+        measure = c.measures[0] if c.measures else None
+        keys = [m for s in self.sentences for m in s.measures]
+        if keys:
+            report, number = keys[0]
+            measure_dict = {"report": report, "measure": number,
+                            "measure_title": c.measure_titles.get(number)}
+        else:
+            measure_dict = {"report": c.report, "measure": measure.number if measure else None,
+                            "measure_title": c.measure_titles.get(measure.number)
+                            if measure else None}
+        page = None
+        if layout:
+            page = next((layout.pages[n - 1] for n in range(line_start, line_end + 1)
+                         if layout.pages[n - 1] is not None), None)
+        return {
+            "n": self.n, "id": p.id, "chunk_id": first.chunk_id, "text": self.quote,
+            "passage_text": p.text, "administration": c.administration, "kind": c.kind,
+            "committee": c.committee, **measure_dict, "page": page or p.page,
+            "page_approx": c.page_approx, "line_start": line_start, "line_end": line_end,
+            "source": c.source,
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    mode: str
+    grounded: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    detected: Detected
+    nearby: list[Passage] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self, layouts: dict) -> dict:
+        return {
+            "question": self.question, "answer": self.answer, "mode": self.mode,
+            "grounded": self.grounded, "notices": self.notices,
+            "citations": [c.as_dict(layouts) for c in self.citations],
+            "passages": [p.as_dict() for p in self.passages],
+            "nearby": [p.as_dict() for p in self.nearby],
+            "detected": self.detected.as_dict(), "timings_ms": self.timings_ms,
+        }
+
+
+class _Cites:
+    """Numbers citations in order of first use; one number per passage."""
+
+    def __init__(self) -> None:
+        self.items: list[Citation] = []
+
+    def cite(self, passage: Passage, sentences: list[Sentence]) -> int:
+        for c in self.items:
+            if c.passage.id == passage.id:
+                for s in sentences:
+                    if s not in c.sentences:
+                        c.sentences.append(s)
+                c.sentences.sort(key=lambda s: s.start)
+                return c.n
+        self.items.append(Citation(len(self.items) + 1, passage, list(sentences)))
+        return len(self.items)
+
+
+class OfflineAnswerer:
+    mode = "offline"
+
+    def __init__(self, searcher: Searcher, statements: Statements) -> None:
+        self.searcher = searcher
+        self.statements = statements
+        self.index = searcher.index
+        df: Counter[str] = Counter()
+        self._stems: dict[int, set[str]] = {}
+        for s in statements.sentences:
+            own = set(stems(s.text))
+            self._stems[id(s)] = own
+            df.update(own)
+        n = max(1, len(statements.sentences))
+        self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self._max_idf = math.log(1 + n)
+        self._titles = TitleIndex(statements.measures.values(),
+                                  drop=STOPWORDS | DOMAIN_STOPWORDS | ORGANISATION_WORDS)
+        self._alias_words = {w for alias, _ in searcher.vocab.aliases for w in alias.split()}
+        self._groups = {p: [self.index.chunks[i] for i in idx]
+                        for p, idx in self.index.groups.items()}
+        self._kind_of = searcher.vocab.kind_of
+
+    # -- entry point --------------------------------------------------------------------
+    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+        t0 = time.perf_counter()
+        q, notices = clean_question(question, self.searcher.settings.max_question_chars)
+        result = self.searcher.search(q, k=10, filters=filters)
+        d = result.detected
+        t1 = time.perf_counter()
+        topic = self._topic(q, d)
+        english = _is_english(q)
+        if english:
+            notices.append("Frågan verkar vara på engelska; svaret citerar bilagan på svenska.")
+        cites = _Cites()
+        text: str | None
+        if d.intent == "no_statement":
+            text = self._no_statement(d, result.passages, cites, filters)
+        elif _unknown_organisation(q, self._alias_words) and not d.administrations:
+            text = None
+        elif d.intent == "list":
+            text = self._list(q, d, topic, cites, filters)
+        elif d.administrations:
+            text = self._position(q, d, topic, result.passages, cites, english)
+        else:
+            text = self._general(q, d, topic, result.passages, cites, english)
+        grounded = text is not None and bool(cites.items)
+        nearby: list[Passage] = []
+        if not grounded:
+            text = (f"{NOT_IN_ANNEX}. Ingen förvaltnings skrivelse i bilagan besvarar frågan; "
+                    "närliggande avsnitt visas nedan men stöder inget svar.")
+            nearby = result.passages[:3]
+            cites = _Cites()
+        timings = dict(result.timings_ms)
+        timings["answer"] = round((time.perf_counter() - t1) * 1000, 2)
+        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        return Answer(q, text or "", self.mode, grounded, cites.items, result.passages, d,
+                      nearby, notices, timings)
+
+    # -- relevance ----------------------------------------------------------------------
+    def _topic(self, question: str, d: Detected) -> list[str]:
+        """What the question is about: its words less question words, names of
+        administrations and the names of reports it mentions."""
+        q = normalize_for_match(question)
+        for report in d.reports:
+            for cue in REPORTS_BY_NAME[report].cues + (normalize_for_match(report),):
+                q = q.replace(cue, " ")
+        words = [w for w in re.findall(r"[\wåäöé-]+", q)
+                 if w not in _QUESTION_WORDS and w not in self._alias_words]
+        return list(dict.fromkeys(stems(" ".join(words))))
+
+    def relevance(self, sentence: Sentence, topic: list[str]) -> float:
+        if not topic:
+            return 0.0
+        tokens = self._stems.get(id(sentence)) or set(stems(sentence.text))
+        weights = [self._idf.get(t, self._max_idf) for t in topic]
+        hit = 0.0
+        for t, w in zip(topic, weights, strict=True):
+            if t in tokens:
+                hit += w
+            elif any(stem_matches(t, tok) or stem_matches(tok, t) for tok in tokens):
+                hit += 0.8 * w  # inside a compound: "praktik" in "praktikbank"
+        return hit / sum(weights)
+
+    def _question_measures(self, q: str, d: Detected, admin: str | None = None
+                           ) -> list[tuple[str, str]]:
+        """Measures the question names by number, or describes in the title's words."""
+        if d.measures:
+            return list(d.measures)
+        best = self._titles.best(q, threshold=0.5 if admin else 0.6)
+        if not best:
+            return []
+        top = best[0][1]
+        keys = [(m.report, m.number) for m, s in best if s >= top - 0.05]
+        if admin:
+            addressed = set(self.statements.measures_of(admin))
+            keys = [k for k in keys if k in addressed] or []
+        return keys[:2]
+
+    def _fits_kind(self, sentence: Sentence, q: str) -> bool:
+        """Amount and date questions need a number or a date in the answer."""
+        text = normalize_for_match(sentence.text)
+        if _AMOUNT.search(normalize_for_match(q)) and not _NUMBER.search(text):
+            return False
+        return not (_WHEN.search(normalize_for_match(q)) and not _DATE.search(text))
+
+    def _passage_of(self, sentence: Sentence) -> Passage:
+        return Passage(self._groups[sentence.group], 0.0)
+
+    # -- answer kinds ---------------------------------------------------------------------
+    def _no_statement(self, d: Detected, passages: list[Passage], cites: _Cites,
+                      filters: Filters | None) -> str:
+        silent = self._silent_administrations(filters)
+        if d.administrations:
+            lines = []
+            for admin in d.administrations:
+                if admin in silent:
+                    n = cites.cite(*silent[admin])
+                    lines.append(f"**{admin}** {NO_STATEMENT_TEXT} (”{silent[admin][1][0].flat}”)"
+                                 f" [{n}].")
+                else:
+                    measures = self.statements.measures_of(admin)
+                    own = self.statements.of_administration(admin)
+                    if not own:
+                        continue
+                    n = cites.cite(self._passage_of(own[0]), own[:1])
+                    about = (", ".join(f"{num}" for _, num in measures[:8])
+                             if measures else "kommissionens rapporter i allmänhet")
+                    lines.append(f"**{admin}** har lämnat en skrivelse i bilagan; den tar upp "
+                                 f"åtgärd {about} [{n}]." if measures else
+                                 f"**{admin}** har lämnat en skrivelse i bilagan om {about} [{n}].")
+            return "\n\n".join(lines)
+        scope = [a for a in silent if not d.kinds or self._kind_of.get(a) in d.kinds]
+        total = [a for a in self._kind_of if not d.kinds or self._kind_of.get(a) in d.kinds]
+        lines = [f"{len(scope)} av {len(total)} {_group_noun(d.kinds)} {NO_STATEMENT_TEXT}:"]
+        for admin in scope:
+            n = cites.cite(*silent[admin])
+            lines.append(f"- **{admin}** (”{silent[admin][1][0].flat}”) [{n}]")
+        return "\n".join(lines)
+
+    def _silent_administrations(self, filters: Filters | None
+                                ) -> dict[str, tuple[Passage, list[Sentence]]]:
+        """Administrations whose section is only "Skrivelse saknas.", with that passage."""
+        out: dict[str, tuple[Passage, list[Sentence]]] = {}
+        by_admin: dict[str, list] = {}
+        for chunk in self.index.chunks:
+            if filters and filters.sources and chunk.source not in filters.sources:
+                continue
+            by_admin.setdefault(chunk.administration, []).append(chunk)
+        for admin, chunks in by_admin.items():
+            if all("no_statement" in c.roles for c in chunks):
+                chunk = chunks[0]
+                layout = self.index.layouts[chunk.source]
+                seg = chunk.segments[0]
+                sentence = Sentence(layout.content(seg.start, seg.end), seg.start, seg.end,
+                                    chunk.source, admin, chunk.group or chunk.id, chunk.id,
+                                    "no_statement", ())
+                out[admin] = (Passage(self._groups[chunk.group or chunk.id], 0.0), [sentence])
+        return out
+
+    def _position(self, q: str, d: Detected, topic: list[str], passages: list[Passage],
+                  cites: _Cites, english: bool) -> str | None:
+        silent = self._silent_administrations(None)
+        parts: list[str] = []
+        for admin in d.administrations[:3]:
+            if admin in silent:
+                n = cites.cite(*silent[admin])
+                parts.append(f"**{admin}** {NO_STATEMENT_TEXT} [{n}].")
+                continue
+            part = self._one_position(q, d, topic, admin, passages, cites, english)
+            if part:
+                parts.append(part)
+        return "\n\n".join(parts) if parts else None
+
+    def _one_position(self, q: str, d: Detected, topic: list[str], admin: str,
+                      passages: list[Passage], cites: _Cites, english: bool) -> str | None:
+        committee = next((c.committee for c in self.index.chunks if c.administration == admin),
+                         "")
+        who = f"**{admin}** ({committee})"
+        measures = self._question_measures(q, d, admin)
+        addressed = set(self.statements.measures_of(admin))
+        lines: list[str] = []
+        if d.measures and not any(m in addressed for m in measures):
+            return None  # the named measure is not in this administration's text
+        for key in [m for m in measures if m in addressed]:
+            stance = stance_of(self.statements, admin, *key)
+            own = self.statements.answer_on_measure(admin, *key)
+            anchor = stance.sentence if stance.sentence in own else None
+            picked = self._pick(own, topic, anchor, q, limit=2, require=False)
+            if not picked:
+                continue
+            title = self.statements.measures.get(key)
+            lines.append(f"{who} om åtgärd {key[1]} *{_title(title)}* (”{key[0]}”): "
+                         f"**{stance.label}**{_trigger(stance.trigger, stance.reservation)}.")
+            lines.extend(self._quotes(picked, cites))
+        if lines:
+            return "\n".join(lines)
+        # No measure to go by: the sentences of its own text that answer the question,
+        # from its best-ranked passages.
+        ranked = [p for p in passages if p.administration == admin][:5]
+        own = [s for p in ranked for s in self.statements.of_group(p.id)]
+        if not topic:  # "Vad tycker Farsta?": its evaluative sentences
+            picked = [s for s in own if classify([s])[0] != NEUTRAL][:2] or own[:1]
+        else:
+            picked = self._pick(own, topic, None, q, limit=2, require=True)
+            if not picked and self._may_answer(admin, topic, own, q, english):
+                prior = {p.id: 0.3 - 0.1 * i for i, p in enumerate(ranked)}
+                best = max((s for s in own if self._fits_kind(s, q)),
+                           key=lambda s: self.relevance(s, topic) + max(0, prior[s.group]),
+                           default=None)
+                picked = [best] if best is not None else []
+        if not picked:
+            return None
+        # Name a measure only where the quoted sentence itself is about it.
+        keys = [m for s in picked if s.direct for m in s.measures]
+        if keys:
+            # The quoted sentences are about a measure: its stance is the position, and
+            # the sentence that set it is quoted too.
+            stance = stance_of(self.statements, admin, *keys[0])
+            label, trigger, reservation = stance.label, stance.trigger, stance.reservation
+            if stance.sentence is not None and stance.sentence not in picked:
+                picked = [stance.sentence, *picked[:1]]
+            title = self.statements.measures.get(keys[0])
+            about = f" om åtgärd {keys[0][1]} *{_title(title)}* (”{keys[0][0]}”)"
+        else:
+            label, trigger, reservation, _ = classify(picked)
+            about = ""
+        lines.append(f"{who}{about}: **{label}**{_trigger(trigger, reservation)}.")
+        lines.extend(self._quotes(picked, cites))
+        return "\n".join(lines)
+
+    def _pick(self, sentences: list[Sentence], topic: list[str], anchor: Sentence | None,
+              q: str, *, limit: int, require: bool) -> list[Sentence]:
+        """The sentences to quote: the one that set the stance, then the most relevant."""
+        scored = sorted(((self.relevance(s, topic), -i, s) for i, s in enumerate(sentences)),
+                        reverse=True)
+        picked: list[Sentence] = [anchor] if anchor is not None else []
+        for score, _, s in scored:
+            if len(picked) >= limit:
+                break
+            if s in picked or not self._fits_kind(s, q):
+                continue
+            if require and score < RELEVANCE:
+                continue
+            picked.append(s)
+        if require and not any(self.relevance(s, topic) >= RELEVANCE and self._fits_kind(s, q)
+                               for s in picked):
+            return []
+        if not require and not picked and sentences:
+            picked = [sentences[0]]
+        return picked  # most telling first; _quotes puts them in document order
+
+    def _may_answer(self, admin: str, topic: list[str], own: list[Sentence], q: str,
+                    english: bool) -> bool:
+        """Whether a weakly matching passage of a named administration may answer.
+
+        The search ranks that administration's passages well even for paraphrases, so its
+        best passage answers unless the question's most specific word (the rarest one the
+        annex uses at all) appears nowhere in the administration's own text: then the
+        question is about something it does not discuss."""
+        if english:
+            return True
+        if _AMOUNT.search(normalize_for_match(q)) or _WHEN.search(normalize_for_match(q)):
+            return False  # a number or a date is asked for: only a sentence holding one does
+        known = [t for t in topic if t in self._idf]
+        if not known:
+            return any(self._fits_kind(s, q) for s in own)
+        rarest = max(known, key=lambda t: self._idf[t])
+        words = {t for s in self.statements.of_administration(admin)
+                 for t in self._stems.get(id(s), ())}
+        return any(stem_matches(rarest, w) or stem_matches(w, rarest) for w in words)
+
+    def _quotes(self, sentences: list[Sentence], cites: _Cites) -> list[str]:
+        out = []
+        for s in sorted(sentences, key=lambda s: (s.source, s.start)):
+            n = cites.cite(self._passage_of(s), [s])
+            out.append(f"- ”{s.flat}” [{n}]")
+        return out
+
+    def _list(self, q: str, d: Detected, topic: list[str], cites: _Cites,
+              filters: Filters | None) -> str | None:
+        kinds = d.kinds or (filters.kinds if filters else [])
+        admins = [a for a in self._kind_of if not kinds or self._kind_of[a] in kinds]
+        if filters and filters.administrations:
+            admins = [a for a in admins if a in filters.administrations]
+        silent = self._silent_administrations(filters)
+        measures = self._question_measures(q, d)
+        by_label: dict[str, list[tuple[str, Sentence, str]]] = {}
+        for admin in admins:
+            if admin in silent:
+                continue
+            found = self._list_entry(admin, measures, topic, q)
+            if found:
+                label, sentence, trigger = found
+                by_label.setdefault(label, []).append((admin, sentence, trigger))
+        if not by_label:
+            return None
+        subject = _topic_phrase(measures, self.statements.measures, q)
+        lines = [f"Så här uttalar sig {_group_noun(kinds, definite=True)} om {subject}:"]
+        for label in _LABEL_ORDER:
+            entries = by_label.get(label, [])
+            if not entries:
+                continue
+            lines.append(f"\n**{_LABEL_HEADINGS[label]} ({len(entries)}):**")
+            for admin, sentence, trigger in entries:
+                n = cites.cite(self._passage_of(sentence), [sentence])
+                lines.append(f"- **{admin}**{_trigger(trigger, '')}: ”{sentence.flat}” [{n}]")
+        positive = len(by_label.get(POSITIV, [])) + len(by_label.get(FORBEHALL, []))
+        speaking = sum(len(v) for v in by_label.values())
+        lines.append(
+            f"\n{positive} av {len(admins)} {_group_noun(kinds)} är positiva "
+            f"(varav {len(by_label.get(FORBEHALL, []))} med förbehåll); {speaking} tar upp "
+            f"frågan; {len([a for a in admins if a in silent])} har inte lämnat någon skrivelse."
+        )
+        return "\n".join(lines)
+
+    def _list_entry(self, admin: str, measures: list[tuple[str, str]], topic: list[str],
+                    q: str) -> tuple[str, Sentence, str] | None:
+        addressed = set(self.statements.measures_of(admin))
+        for key in measures:
+            if key in addressed:
+                stance = stance_of(self.statements, admin, *key)
+                own = self.statements.on_measure(admin, *key)
+                sentence = stance.sentence or (own[0] if own else None)
+                if sentence is not None:
+                    return stance.label, sentence, stance.trigger
+        if measures and not topic:
+            return None
+        own = self.statements.of_administration(admin)
+        relevant = [s for s in own if self.relevance(s, topic) >= RELEVANCE
+                    and self._fits_kind(s, q)]
+        if not relevant:
+            return None
+        label, trigger, _, sentence = classify(relevant)
+        return label, sentence or relevant[0], trigger
+
+    def _general(self, q: str, d: Detected, topic: list[str], passages: list[Passage],
+                 cites: _Cites, english: bool) -> str | None:
+        lines: list[str] = []
+        if d.ambiguous_measures:
+            for number in d.ambiguous_measures:
+                named = [self.statements.measures[k] for k in d.measures
+                         if k[1] == number and k in self.statements.measures]
+                lines.append(f"Åtgärd {number} finns i två delrapporter: " + " och ".join(
+                    f"i ”{m.report}” (*{_title(m)}*)" for m in named) + ".")
+        picked: list[Sentence] = []
+        seen_admins: set[str] = set()
+        for p in passages[:6]:
+            if p.administration in seen_admins:
+                continue
+            own = self.statements.of_group(p.id)
+            if d.measures:
+                own = [s for s in own if any(m in d.measures for m in s.measures)] or own
+                best = self._pick(own, topic, None, q, limit=1, require=False)
+            else:
+                best = self._pick(own, topic, None, q, limit=1, require=True)
+                if not best and english:
+                    best = own[:1]
+            if best:
+                picked.extend(best)
+                seen_admins.add(p.administration)
+            if len(picked) >= 3:
+                break
+        if not picked:
+            return "\n".join(lines) if lines and cites.items else None
+        for s in picked:
+            n = cites.cite(self._passage_of(s), [s])
+            keys = s.measures if s.direct else ()
+            about = f", åtgärd {keys[0][1]} (”{keys[0][0]}”)" if keys else ""
+            lines.append(f"- **{s.administration}**{about}: ”{s.flat}” [{n}]")
+        return "\n".join(lines)
+
+
+def _title(measure: Measure | None) -> str:
+    return measure.title if measure else ""
+
+
+def _trigger(trigger: str, reservation: str) -> str:
+    if not trigger:
+        return ""
+    extra = f", förbehåll: ”{reservation}”" if reservation else ""
+    return f" (”{trigger}”{extra})"
+
+
+def _group_noun(kinds: list[str], definite: bool = False) -> str:
+    if kinds == [STADSDEL]:
+        return "stadsdelsnämnderna" if definite else "stadsdelsnämnder"
+    if kinds == [FACK]:
+        return "fackförvaltningarna" if definite else "fackförvaltningar"
+    return "förvaltningarna" if definite else "förvaltningar"
+
+
+def _topic_phrase(measures: list[tuple[str, str]], catalog: dict, q: str) -> str:
+    if measures and measures[0] in catalog:
+        m = catalog[measures[0]]
+        return f"åtgärd {m.number} *{m.title}*"
+    return f"frågan ”{normalize_ws(q)}”"
+
+
+def _is_english(q: str) -> bool:
+    words = re.findall(r"[a-zåäö]+", q.lower())
+    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.2
+
+
+def _unknown_organisation(q: str, known_words: set[str]) -> bool:
+    """The question is about a body the annex does not hold ("kommunstyrelsen", "Solna stad")."""
+    for m in _ORGANISATION.finditer(normalize_for_match(q)):
+        word = m.group(1) or m.group(3)
+        if word and word not in known_words and word not in {"stockholms", "stockholm"}:
+            return True
+    return False

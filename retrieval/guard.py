@@ -1,0 +1,34 @@
+"""Questions as users type them: trimmed, cleaned and capped before anything else."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ingest.errors import NamndsvarError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+class QuestionError(NamndsvarError):
+    """The question cannot be answered as given (empty, nothing but noise)."""
+
+
+def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
+    """The question to search for, and notices for the user about what was changed."""
+    notices: list[str] = []
+    text = unicodedata.normalize("NFC", text or "")
+    cleaned = _CONTROL.sub(" ", text)
+    if cleaned != text:
+        notices.append("Frågan innehöll styrtecken; de togs bort.")
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("Skriv en fråga, till exempel: Vad tycker Farsta om lotsar?")
+    if len(cleaned) > max_chars:
+        cleaned = cleaned[:max_chars].rsplit(" ", 1)[0] or cleaned[:max_chars]
+        notices.append(
+            f"Frågan var {len(text)} tecken lång och kortades till de första {max_chars}."
+        )
+    if not re.search(r"\w", cleaned):
+        raise QuestionError("Frågan innehåller inga ord. Skriv en fråga om bilagan.")
+    return cleaned, notices
