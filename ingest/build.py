@@ -111,6 +111,10 @@ def build_index(
         raise IndexStateError("Två källfiler har samma namn; byt namn på den ena.")
     chunks: list[Chunk] = [c for a in annexes for c in a.chunks]
     timings["parse_s"] = time.perf_counter() - t
+    if not chunks:
+        raise IndexStateError(
+            "Inga textavsnitt att indexera: ange minst en bilaga (python -m ingest build FIL)."
+        )
 
     index_dir = settings.index_dir
     with _build_lock(index_dir):
@@ -171,8 +175,8 @@ def build_index(
                     for a, p in zip(annexes, paths, strict=True)
                 ],
             }
-            (build_dir / "manifest.json").write_text(
-                json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+            _write_synced(build_dir / "manifest.json",
+                          json.dumps(manifest, ensure_ascii=False, indent=2))
             _switch(index_dir, build_id)
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
@@ -200,16 +204,26 @@ def _validate(collection, chunks: list[Chunk], embedder: Embedder) -> None:
         raise IndexStateError("Indexbygget klarade inte kontrollsökningen; bygget avbröts.")
 
 
-def _switch(index_dir: Path, build_id: str) -> None:
-    old = current_build(index_dir)
-    tmp = index_dir / f".CURRENT.{build_id}.tmp"
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(build_id + "\n")
+def _write_synced(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, index_dir / "CURRENT")  # readers see the old id or the new, never half
+
+
+def _replace_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    _write_synced(tmp, text)
+    os.replace(tmp, path)  # readers see the old content or the new, never half
+
+
+def _switch(index_dir: Path, build_id: str) -> None:
+    old = current_build(index_dir)
+    # PREVIOUS first: a crash between the two writes must not leave the build that
+    # readers may still hold unprotected from clean-up.
     if old:
-        (index_dir / "PREVIOUS").write_text(old + "\n", encoding="utf-8")
+        _replace_atomically(index_dir / "PREVIOUS", old + "\n")
+    _replace_atomically(index_dir / "CURRENT", build_id + "\n")
 
 
 def _remove_debris(index_dir: Path, settings: Settings, keep: set[str]) -> None:

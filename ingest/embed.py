@@ -71,7 +71,9 @@ class SentenceTransformerEmbedder:
             raise ModelError(
                 f"Embeddingmodellen '{self.name}' kunde inte laddas från {path}: {exc}"
             ) from exc
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension() or 0)
         self.max_tokens = int(self._model.max_seq_length)
 
     def count_tokens(self, text: str) -> int:

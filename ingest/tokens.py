@@ -46,13 +46,14 @@ def stem_matches(stem: str, token: str) -> bool:
     """A title stem is present in a text token, also inside Swedish compounds.
 
     "lots" matches "lotsfunktion"; "bidrag" matches "föreningsbidrag". A short stem must
-    be a whole word or the first part of a compound ("lots|funktion"), so "cent" (from
-    "center") does not match "central", nor "rad" "samråd".
+    be a whole word or the first part of a compound with a word of its own after it
+    ("lots|funktion"), so "cent" (from "center") does not match "centralt", nor "rad"
+    "samråd".
     """
     if token == stem:
         return True
     if len(stem) >= 4 and token.startswith(stem) and (
-        len(stem) >= 6 or len(token) - len(stem) >= 4
+        len(stem) >= 6 or len(token) - len(stem) >= 5
     ):
         return True
     return len(stem) >= 6 and stem in token

@@ -23,7 +23,6 @@ from retrieval.search import Filters, Passage, Searcher
 from retrieval.stance import (
     AVVISANDE,
     FORBEHALL,
-    INGEN,
     NEUTRAL,
     POSITIV,
     TVEKSAM,
@@ -48,6 +47,7 @@ stadsdelsnämnder stadsdelsnämnderna stadsdel stadsdelen stadsdelar stadsdelarn
 förvaltningen förvaltningar förvaltningarna fackförvaltningar fackförvaltningarna
 stadsdelsförvaltningar stadsdelsförvaltningarna sina sin sitt egen eget egna också även
 lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp nämner frågan
+yttrar yttra uttalar uttala ställning tagit tar
 what does do did the a an of to in on for about how which who view think say says position
 committee committees district districts administration administrations council councils
 """.split())
@@ -55,9 +55,13 @@ _ENGLISH = frozenset("""the what which how does do did is are of to about for wi
 when where their its any council committee administration district view think""".split())
 _AMOUNT = re.compile(r"\b(hur (mycket|många|stor|stora|lång)|vad kostar|hur mycket kostar"
                      r"|how (much|many)|antal)\b")
+_AMOUNT_NOUN = re.compile(r"\b(?:hur (?:många|mycket)|hur stor (?:andel|del) av(?: de| alla)?)"
+                          r" (?P<noun>[a-zåäö]{4,})")
 _WHEN = re.compile(r"\b(när|vilket år|vilken tidpunkt|when)\b")
-_NUMBER = re.compile(r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|fjorton|tjugo"
-                     r"|hundra|tusen|miljon\w*|miljard\w*)\b")
+# A quantity: a number that is not a year, or a number word ("hälften", "tio").
+_NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(två|tre|fyra|fem|sex|sju|åtta|nio"
+                     r"|tio|tolv|fjorton|tjugo|hundra|tusen|miljon\w*|miljard\w*|hälften"
+                     r"|procent|dubbelt)\b|%")
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
                    r"|september|oktober|november|december|våren|hösten|vintern|sommaren)\b")
 _ORGANISATION = re.compile(
@@ -71,6 +75,8 @@ _LABEL_HEADINGS = {
 }
 # A sentence answers when it holds this share of the question's (IDF-weighted) topic words.
 RELEVANCE = 0.5
+# A question is about a measure when this share of words is shared with its title.
+TITLE_MATCH = 0.6
 
 
 @dataclass
@@ -219,7 +225,7 @@ class OfflineAnswerer:
         administrations and the names of reports it mentions."""
         q = normalize_for_match(question)
         for report in d.reports:
-            for cue in REPORTS_BY_NAME[report].cues + (normalize_for_match(report),):
+            for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")
         words = [w for w in re.findall(r"[\wåäöé-]+", q)
                  if w not in _QUESTION_WORDS and w not in self._alias_words]
@@ -238,27 +244,51 @@ class OfflineAnswerer:
                 hit += 0.8 * w  # inside a compound: "praktik" in "praktikbank"
         return hit / sum(weights)
 
-    def _question_measures(self, q: str, d: Detected, admin: str | None = None
-                           ) -> list[tuple[str, str]]:
-        """Measures the question names by number, or describes in the title's words."""
+    def _question_measures(self, q: str, d: Detected, admin: str | None = None,
+                           topic: list[str] | None = None) -> list[tuple[str, str]]:
+        """Measures the question names by number, or describes in the title's words: the
+        question covers most of a title, or a title holds all that the question asks."""
         if d.measures:
             return list(d.measures)
-        best = self._titles.best(q, threshold=0.5 if admin else 0.6)
-        if not best:
+        addressed = set(self.statements.measures_of(admin)) if admin else None
+        scored = []
+        for key, measure in self.statements.measures.items():
+            if addressed is not None and key not in addressed:
+                continue
+            if d.reports and measure.report not in d.reports:
+                continue
+            title_words = set(stems(measure.title))
+            cover = self._titles.score(measure, q)
+            held = self._coverage(topic or [], title_words) if topic else 0.0
+            scored.append((max(cover, held), key))
+        scored = sorted([x for x in scored if x[0] >= TITLE_MATCH], reverse=True)
+        if not scored:
             return []
-        top = best[0][1]
-        keys = [(m.report, m.number) for m, s in best if s >= top - 0.05]
-        if admin:
-            addressed = set(self.statements.measures_of(admin))
-            keys = [k for k in keys if k in addressed] or []
-        return keys[:2]
+        close = [key for score, key in scored if score >= scored[0][0] - 0.05]
+        return close if len(close) <= 2 else []
+
+    def _coverage(self, topic: list[str], tokens: set[str]) -> float:
+        weights = [self._idf.get(t, self._max_idf) for t in topic]
+        hit = sum(w for t, w in zip(topic, weights, strict=True)
+                  if t in tokens or any(stem_matches(t, x) or stem_matches(x, t) for x in tokens))
+        return hit / sum(weights) if weights else 0.0
 
     def _fits_kind(self, sentence: Sentence, q: str) -> bool:
-        """Amount and date questions need a number or a date in the answer."""
+        """Amount and date questions need a number or a date in the answer, and an
+        amount of the thing asked about ("Hur många föreningar …" – "ca 120 … föreningar")."""
         text = normalize_for_match(sentence.text)
-        if _AMOUNT.search(normalize_for_match(q)) and not _NUMBER.search(text):
-            return False
-        return not (_WHEN.search(normalize_for_match(q)) and not _DATE.search(text))
+        question = normalize_for_match(q)
+        if _AMOUNT.search(question):
+            if not _NUMBER.search(text):
+                return False
+            noun = _AMOUNT_NOUN.search(question)
+            if noun:
+                wanted = stems(noun.group("noun"))
+                tokens = self._stems.get(id(sentence)) or set(stems(sentence.text))
+                if wanted and not any(stem_matches(wanted[0], t) or stem_matches(t, wanted[0])
+                                      for t in tokens):
+                    return False
+        return not (_WHEN.search(question) and not _DATE.search(text))
 
     def _passage_of(self, sentence: Sentence) -> Passage:
         return Passage(self._groups[sentence.group], 0.0)
@@ -333,7 +363,7 @@ class OfflineAnswerer:
         committee = next((c.committee for c in self.index.chunks if c.administration == admin),
                          "")
         who = f"**{admin}** ({committee})"
-        measures = self._question_measures(q, d, admin)
+        measures = self._question_measures(q, d, admin, topic)
         addressed = set(self.statements.measures_of(admin))
         lines: list[str] = []
         if d.measures and not any(m in addressed for m in measures):
@@ -416,8 +446,8 @@ class OfflineAnswerer:
         question is about something it does not discuss."""
         if english:
             return True
-        if _AMOUNT.search(normalize_for_match(q)) or _WHEN.search(normalize_for_match(q)):
-            return False  # a number or a date is asked for: only a sentence holding one does
+        if _WHEN.search(normalize_for_match(q)):
+            return False  # a date is asked for: only a sentence that is about it and holds one
         known = [t for t in topic if t in self._idf]
         if not known:
             return any(self._fits_kind(s, q) for s in own)
@@ -440,7 +470,7 @@ class OfflineAnswerer:
         if filters and filters.administrations:
             admins = [a for a in admins if a in filters.administrations]
         silent = self._silent_administrations(filters)
-        measures = self._question_measures(q, d)
+        measures = self._question_measures(q, d, topic=topic)
         by_label: dict[str, list[tuple[str, Sentence, str]]] = {}
         for admin in admins:
             if admin in silent:

@@ -57,7 +57,13 @@ def read_manifest(settings: Settings) -> tuple[str, Path, dict]:
         raise IndexStateError(
             f"Indexet i {index_dir} är ofullständigt (manifest saknas). Bygg om: {BUILD_HINT}"
         )
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexStateError(
+            f"Indexets manifest i {directory} är skadat ({exc.__class__.__name__}). "
+            f"Bygg om: {BUILD_HINT}"
+        ) from exc
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexStateError(
             f"Indexet är byggt med ett annat format (version {manifest.get('format')}, "
@@ -87,8 +93,14 @@ def open_index(
             f"Modellens dimension ({embedder.dimension}) matchar inte indexets "
             f"({manifest.get('dimension')}). Bygg om: {BUILD_HINT}"
         )
-    chunks = read_chunks(directory / "chunks.jsonl")
-    lexical = {kind: LexicalIndex.load(directory / "lexical", kind) for kind in TOKENIZERS}
+    try:
+        chunks = read_chunks(directory / "chunks.jsonl")
+        lexical = {kind: LexicalIndex.load(directory / "lexical", kind) for kind in TOKENIZERS}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexStateError(
+            f"Indexet i {directory} är skadat eller ofullständigt ({exc.__class__.__name__}: "
+            f"{exc}). Bygg om: {BUILD_HINT}"
+        ) from exc
     client = chroma_client(settings, directory / "chroma")
     collection = get_collection(client, manifest["chroma"]["collection"])
     layouts = {}

@@ -1,0 +1,73 @@
+"""Measured retrieval quality on the gold questions, against the thresholds and a baseline."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.models import Annex
+from ingest.settings import Settings
+from retrieval.evaluate import THRESHOLDS, EvidenceLocator, load_gold, run
+
+CATEGORIES = {"position", "fact", "no_statement", "list", "paraphrase", "ambiguous_number",
+              "unanswerable", "english"}
+
+
+def test_gold_set_is_broad_and_locatable(annex: Annex) -> None:
+    gold = load_gold()
+    assert len(gold) >= 80
+    assert len({q.id for q in gold}) == len(gold), "gold ids must be unique"
+    assert {q.category for q in gold} >= CATEGORIES, CATEGORIES - {q.category for q in gold}
+    names = {a.name for a in annex.administrations}
+    locator = EvidenceLocator(annex)
+    for q in gold:
+        assert q.question.strip(), q.id
+        if q.answerable and q.category != "list":
+            assert q.evidence, f"{q.id}: an answerable question without evidence"
+        if q.category == "unanswerable":
+            assert not q.evidence, q.id
+        for e in q.evidence:
+            assert e.administration in names, (q.id, e.administration)
+            start, end = locator.span(e)  # raises when the snippet is not in the annex
+            assert locator.administration_at(start) == e.administration, q.id
+            assert end > start
+        assert set(q.expected_administrations) <= names, q.id
+    lists = [q for q in gold if q.category == "list"]
+    assert all(q.expected_administrations for q in lists)
+
+
+@pytest.fixture(scope="module")
+def report(real_index: Settings) -> dict:
+    return run(real_index, grid=False, baseline=True)
+
+
+@pytest.mark.slow
+def test_system_meets_thresholds(report: dict) -> None:
+    overall = report["system"]["overall"]
+    misses = "\n".join(f"{m['id']} rank={m['rank']}: {m['question']}"
+                       for m in report["system"]["misses"])
+    assert THRESHOLDS == {"hit@5": 0.95, "mrr@10": 0.85, "list_recall@10": 0.90}
+    for metric, minimum in THRESHOLDS.items():
+        assert overall[metric] is not None, metric
+        assert overall[metric] >= minimum, f"{metric} {overall[metric]} < {minimum}\n{misses}"
+    assert report["gold_questions"] == len(load_gold())
+    assert overall["n"] >= 80
+
+
+@pytest.mark.slow
+def test_baseline_measured_in_same_run_and_worse(report: dict) -> None:
+    assert "grid" not in report
+    baseline = report["baseline"]
+    assert baseline["chunks"] > 0
+    assert baseline["overall"]["n"] == report["system"]["overall"]["n"]
+    assert baseline["overall"]["hit@5"] < report["system"]["overall"]["hit@5"]
+    assert baseline["overall"]["mrr@10"] < report["system"]["overall"]["mrr@10"]
+
+
+@pytest.mark.slow
+def test_every_category_scored(report: dict) -> None:
+    per = report["system"]["per_category"]
+    assert set(per) >= CATEGORIES
+    for category, scores in per.items():
+        if category == "unanswerable":
+            continue
+        assert scores["hit@5"] is not None or scores["list_recall@10"] is not None, category
