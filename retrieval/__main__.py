@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ingest.errors import NamndsvarError
 from ingest.settings import Settings
-from retrieval.index import open_index
-from retrieval.search import Filters, Searcher
+from retrieval.search import Filters
+from retrieval.service import Service
 
 
 def _questions(args: argparse.Namespace) -> list[str]:
@@ -53,26 +53,86 @@ def _print_search(result) -> None:
         print("    " + " ".join(p.text.split())[:400])
 
 
+def _print_answer(service: Service, answer) -> None:
+    data = service.answer_dict(answer)
+    print(f"Fråga: {data['question']}\n")
+    for notice in data["notices"]:
+        print(f"OBS: {notice}")
+    print(data["answer"])
+    if data["citations"]:
+        print("\nKällor:")
+        for c in data["citations"]:
+            page = f"s. {c['page']}" if c["page"] else f"ca s. {c['page_approx']}"
+            measure = f"åtgärd {c['measure']} – " if c["measure"] else ""
+            print(f"[{c['n']}] {c['administration']} ({c['committee']}) – {c['report'] or '-'} – "
+                  f"{measure}rad {c['line_start']}-{c['line_end']}, {page} ({c['source']})")
+            print(f"    ”{c['text']}”")
+    elif data["nearby"]:
+        print("\nNärliggande avsnitt (stöder inget svar):")
+        for p in data["nearby"]:
+            print(f"  - {p['administration']}: {' '.join(p['text'].split())[:160]} …")
+
+
+def _print_stances(rows: list[dict], as_csv: bool) -> None:
+    import csv
+
+    if as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [])
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    for r in rows:
+        measure = f"{r['report']} {r['measure']}" if r["measure"] else "-"
+        print(f"{r['administration']:<28} {measure:<40} {r['label']:<22} {r['trigger']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retrieval")
     sub = parser.add_subparsers(dest="command", required=True)
     p_search = sub.add_parser("search", help="sök avsnitt")
     _add_common(p_search)
     p_search.add_argument("--k", type=int, default=10)
+    p_ask = sub.add_parser("ask", help="svar med källhänvisningar")
+    _add_common(p_ask)
+    p_ask.add_argument("--mode", choices=["offline", "llm"], default=None)
+    p_stances = sub.add_parser("stances", help="ställningstaganden per förvaltning och åtgärd")
+    p_stances.add_argument("--json", action="store_true")
+    p_stances.add_argument("--csv", action="store_true")
+    p_stances.add_argument("--index", type=Path, help="indexkatalog")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.index:
         settings = settings.model_copy(update={"index_dir": args.index})
     try:
-        questions = _questions(args)
-        searcher = Searcher(open_index(settings), settings)
-        for question in questions:
-            result = searcher.search(question, k=args.k, filters=_filters(args))
+        chat_model = None
+        if args.command == "ask" and (args.mode or settings.answer_mode) == "llm":
+            from retrieval.llm import chat_model_from_settings
+
+            chat_model = chat_model_from_settings(settings)
+        service = Service.from_settings(settings, chat_model=chat_model)
+        if args.command == "stances":
+            rows = [s.as_dict() for s in service.stances()]
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=2))
+            else:
+                _print_stances(rows, args.csv)
+            return 0
+        for question in _questions(args):
+            if args.command == "search":
+                result = service.search(question, k=args.k, filters=_filters(args))
+                if args.json or args.batch:
+                    print(json.dumps(result.as_dict(), ensure_ascii=False,
+                                     indent=None if args.batch else 2))
+                else:
+                    _print_search(result)
+                continue
+            answer = service.ask(question, filters=_filters(args),
+                                 mode=args.mode or settings.answer_mode)
             if args.json or args.batch:
-                print(json.dumps(result.as_dict(), ensure_ascii=False,
+                print(json.dumps(service.answer_dict(answer), ensure_ascii=False,
                                  indent=None if args.batch else 2))
             else:
-                _print_search(result)
+                _print_answer(service, answer)
         return 0
     except NamndsvarError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
