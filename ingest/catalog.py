@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ingest.models import Measure
@@ -72,8 +72,10 @@ class TitleIndex:
     """Weighted stem overlap between a text and measure titles (IDF over all titles)."""
 
     def __init__(self, measures: Iterable[Measure],
-                 drop: frozenset[str] = STOPWORDS | DOMAIN_STOPWORDS) -> None:
+                 drop: frozenset[str] = STOPWORDS | DOMAIN_STOPWORDS,
+                 match: Callable[[str, str], bool] = stem_matches) -> None:
         self._drop = drop
+        self._match = match
         self._titles: list[tuple[Measure, list[str]]] = [
             (m, sorted(set(stems(m.title, drop=drop)))) for m in measures
         ]
@@ -105,7 +107,7 @@ class TitleIndex:
         if not total:
             return 0.0
         hit = sum(w for s, w in zip(title_stems, idf, strict=True)
-                  if any(stem_matches(s, t) for t in tokens))
+                  if any(self._match(s, t) for t in tokens))
         return hit / total
 
     def best(

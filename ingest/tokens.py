@@ -26,6 +26,10 @@ ORGANISATION_WORDS: frozenset[str] = frozenset(
 )
 
 
+# Inflection endings the Snowball stemmer sometimes leaves on one form and not another.
+_ENDINGS = frozenset({"er", "ar", "or", "s", "en", "na", "et", "erna", "arna", "ers", "ens"})
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("swedish")
@@ -52,8 +56,24 @@ def stem_matches(stem: str, token: str) -> bool:
     """
     if token == stem:
         return True
+    short, long_ = sorted((stem, token), key=len)
+    if len(short) >= 4 and long_.startswith(short) and long_[len(short):] in _ENDINGS:
+        return True  # the stemmer cut "center" to "cent" but kept "centers" as "center"
     if len(stem) >= 4 and token.startswith(stem) and (
         len(stem) >= 6 or len(token) - len(stem) >= 5
     ):
         return True
     return len(stem) >= 6 and stem in token
+
+
+def derived_matches(stem: str, token: str) -> bool:
+    """stem_matches, or two derivations of one root the stemmer keeps apart:
+    "informer(a)" ~ "information" share "inform"."""
+    if stem_matches(stem, token):
+        return True
+    n = 0
+    for x, y in zip(stem, token, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n >= 6 and n >= 0.75 * min(len(stem), len(token))

@@ -47,7 +47,8 @@ stadsdelsnämnder stadsdelsnämnderna stadsdel stadsdelen stadsdelar stadsdelarn
 förvaltningen förvaltningar förvaltningarna fackförvaltningar fackförvaltningarna
 stadsdelsförvaltningar stadsdelsförvaltningarna sina sin sitt egen eget egna också även
 lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp nämner frågan
-yttrar yttra uttalar uttala ställning tagit tar
+yttrar yttra uttalar uttala ställning tagit tar hållbarhetskommissionens rekommendationer
+rekommendationerna förbehåll förbehållen villkor
 what does do did the a an of to in on for about how which who view think say says position
 committee committees district districts administration administrations council councils
 """.split())
@@ -57,7 +58,8 @@ _AMOUNT = re.compile(r"\b(hur (mycket|många|stor|stora|lång)|vad kostar|hur my
                      r"|how (much|many)|antal)\b")
 _AMOUNT_NOUN = re.compile(r"\b(?:hur (?:många|mycket)|hur stor (?:andel|del) av(?: de| alla)?)"
                           r" (?P<noun>[a-zåäö]{4,})")
-_WHEN = re.compile(r"\b(när|vilket år|vilken tidpunkt|when)\b")
+# "När …?" asks for a time; "… när förslagen genomförs" does not.
+_WHEN = re.compile(r"^(när|vilket år|vilken tidpunkt|when)\b")
 # A quantity: a number that is not a year, or a number word ("hälften", "tio").
 _NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(två|tre|fyra|fem|sex|sju|åtta|nio"
                      r"|tio|tolv|fjorton|tjugo|hundra|tusen|miljon\w*|miljard\w*|hälften"
@@ -194,6 +196,9 @@ class OfflineAnswerer:
         english = _is_english(q)
         if english:
             notices.append("Frågan verkar vara på engelska; svaret citerar bilagan på svenska.")
+            # English words cannot match Swedish text; names and loanwords ("KTH",
+            # "community") can, so only the words the annex uses decide.
+            topic = [t for t in topic if t in self._idf] or topic
         cites = _Cites()
         text: str | None
         if d.intent == "no_statement":

@@ -48,7 +48,7 @@ _RESERVATION = re.compile(
     r"|centrala medel|förutsätter|finansiering|behov av resurser|vill (\w+ )?understryka"
     r"|bör utforma|lokala förutsättningar"
     r"|kostsam\w*|höga krav|bör (samordnas|organiseras|utarbetas|inrättas|hanteras) central\w*"
-    r"|utmaning\w*|svårighet\w*|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
+    r"|utmaning\w*|svårighet\w*|hinder|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
 )
 # How far after the praise a reservation still qualifies it (sentences).
 RESERVATION_WINDOW = 3

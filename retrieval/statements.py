@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ingest.catalog import TitleIndex, number_key, references_in
 from ingest.models import OWN_ROLES, Chunk, Measure
 from ingest.text import normalize_ws
-from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS
+from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, derived_matches
 from retrieval.index import OpenIndex
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"”•A-ZÅÄÖ0-9])|\n\s*•\s*")
@@ -38,8 +38,9 @@ class Sentence:
     chunk_id: str
     role: str
     measures: tuple[MeasureKey, ...]
-    # True when the sentence itself (or its measure heading) names the measure; False
-    # when it only follows a sentence that did.
+    # True when the measure heading, a number in the sentence or a strong match of the
+    # measure's title ties the sentence to it; False when it only follows a sentence that
+    # did, or matches the title weakly. Answers name a measure only on a direct tie.
     direct: bool = True
     under_heading: bool = False  # stands under the measure's own heading ("6.4.1 Åtgärd: …")
 
@@ -61,7 +62,8 @@ class Statements:
                     catalog[(link.report, link.number)] = Measure(link.report, link.number, title)
         self.measures = catalog
         self._titles = TitleIndex(catalog.values(),
-                                  drop=STOPWORDS | DOMAIN_STOPWORDS | ORGANISATION_WORDS)
+                                  drop=STOPWORDS | DOMAIN_STOPWORDS | ORGANISATION_WORDS,
+                                  match=derived_matches)
         self.sentences: list[Sentence] = []
         by_group: dict[str, list[Chunk]] = {}
         for chunk in index.chunks:
@@ -117,24 +119,27 @@ class Statements:
                     if not text:
                         continue
                     named = _named_measures(text, links)
+                    by_number = bool(named)
+                    strong = False
                     if heading:
                         # Under a measure heading, another number named adds to the
                         # heading's measure; it does not take the text away from it.
                         named = tuple(dict.fromkeys(heading + named)) if named else ()
                     else:
-                        worded = self._worded_measures(text, reports, strong_only=bool(named))
+                        worded, strong = self._worded_measures(text, reports,
+                                                               strong_only=bool(named))
                         named = tuple(dict.fromkeys(named + worded))
                     if named:
                         current = named
                     out.append(Sentence(text, start, end, chunk.source, chunk.administration,
                                         group, chunk.id, segment.role, current,
-                                        direct=bool(named) or bool(heading),
+                                        direct=by_number or strong or bool(heading),
                                         under_heading=bool(heading)))
         return out
 
 
-    def _worded_measures(self, text: str, reports: set[str],
-                         strong_only: bool = False) -> tuple[MeasureKey, ...]:
+    def _worded_measures(self, text: str, reports: set[str], strong_only: bool = False
+                         ) -> tuple[tuple[MeasureKey, ...], bool]:
         """In prose, a sentence that clearly describes a measure speaks of it
         ("… en lotsfunktion inrättas …" is 4.1.1). Where the text names no report, any
         report's measure may match, but only clearly."""
@@ -143,17 +148,17 @@ class Statements:
                       for report in (sorted(reports) or [None])
                       for m, score in self._titles.best(text, report=report, threshold=floor)]
         if not candidates:
-            return ()
+            return (), False
         candidates.sort(reverse=True)
         best = candidates[0][0]
         if best >= STRONG:  # one sentence may describe several measures outright
-            return tuple((r, n) for sc, r, n in candidates if sc >= STRONG - 0.05)
+            return tuple((r, n) for sc, r, n in candidates if sc >= STRONG - 0.05), True
         if strong_only:
-            return ()
+            return (), False
         # A weak match counts only as a clear winner.
         if len(candidates) > 1 and best - candidates[1][0] < MARGIN:
-            return ()
-        return ((candidates[0][1], candidates[0][2]),)
+            return (), False
+        return ((candidates[0][1], candidates[0][2]),), False
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

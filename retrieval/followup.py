@@ -1,0 +1,169 @@
+"""Follow-up questions: "Och Skärholmen?" after "Vad tycker Farsta om lotsar?" becomes
+"Vad tycker Skärholmen om lotsar?".
+
+A follow-up names an administration (or a group of them) or a measure and nothing else;
+it takes the previous question and swaps in what it names. A complete question is left
+as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.understand import Vocabulary, understand
+
+_WORD = r"[\wåäöéü-]"
+# Measure numbers: three parts anywhere ("6.5.1"), two parts after a measure word.
+_MEASURE = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
+                      r"|(?<=åtgärd )\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
+                      r"|(?<=åtgärden )\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
+                      r"|(?<=punkt )\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
+                      r"|(?<=rekommendation )\d{1,2}\.\d{1,2}(?![\d]|\.\d)", re.IGNORECASE)
+# Plural group words a question can ask about instead of one administration.
+_GROUP = re.compile(r"(?<![\wåäö-])(stadsdelsnämnderna|stadsdelsnämnder|fackförvaltningarna"
+                    r"|fackförvaltningar|facknämnderna|facknämnder|nämnderna|nämnder"
+                    r"|förvaltningarna|förvaltningar|stadsdelarna|stadsdelar)(?![\wåäö-])",
+                    re.IGNORECASE)
+# Words that carry no topic: what is left of "Och hur är det med Skärholmen då?".
+_FILLER = frozenset("""
+och men samt också även då sen sedan istället stället i hur är det med vad gäller gäller
+om för till på av sig tycker tänker anser säger skriver ser menar svarar den det de dem
+där här samma fråga frågan nämnden nämnd stadsdelsnämnden stadsdelsnämnd förvaltningen
+förvaltning stadsdelen stadsdel kontoret åtgärd åtgärden åtgärderna punkt punkten
+rekommendation rekommendationen motsvarande likadant detsamma dess deras sin sitt sina
+and what about how for the same then
+""".split())
+_CONNECTOR = re.compile(r"(\s*,\s*|\s+(och|samt|eller|and)\s+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    text: str  # the words to put in (as the user wrote them, or the canonical name)
+    kind: str = "admin"  # "admin", "group" (a plural group word) or "measure"
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    body = r"\s+".join(re.escape(part) for part in alias.split())
+    return re.compile(rf"(?<!{_WORD}){body}(?!{_WORD})", re.IGNORECASE)
+
+
+def subject_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
+    """Where a question names administrations (longest alias first) or a group of them."""
+    taken = [False] * len(text)
+    found: list[Mention] = []
+    for alias, name in vocab.aliases:
+        for m in _alias_pattern(alias).finditer(text):
+            if any(taken[m.start():m.end()]):
+                continue
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+            written = m.group(0)
+            found.append(Mention(m.start(), m.end(),
+                                 name if written.lower() == name.lower() else written))
+    for m in _GROUP.finditer(text):
+        if not any(taken[m.start():m.end()]):
+            found.append(Mention(m.start(), m.end(), m.group(0), "group"))
+    return sorted(found, key=lambda x: x.start)
+
+
+def measure_mentions(text: str) -> list[Mention]:
+    return [Mention(m.start(), m.end(), m.group(0), "measure") for m in _MEASURE.finditer(text)]
+
+
+def _rest_words(text: str, spans: Sequence[Mention]) -> list[str]:
+    chars = list(text)
+    for s in spans:
+        chars[s.start:s.end] = [" "] * (s.end - s.start)
+    return re.findall(r"[\wåäöéü]+(?:-[\wåäöéü]+)*", "".join(chars).lower())
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(dict.fromkeys(items))
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " och " + items[-1]
+
+
+def _apply(text: str, groups: Sequence[tuple[Sequence[Mention], str]]) -> str:
+    """Put each group's new words where its first span stands; drop its other spans
+    with the "och" or comma before them. Right to left, so offsets stay valid."""
+    edits: list[tuple[Mention, str | None]] = []
+    for spans, new in groups:
+        edits.append((spans[0], new))
+        edits += [(s, None) for s in spans[1:]]
+    out = text
+    for span, new in sorted(edits, key=lambda e: -e[0].start):
+        if new is None:
+            out = _CONNECTOR.sub("", out[:span.start]) + out[span.end:]
+        else:
+            out = out[:span.start] + new + out[span.end:]
+    return out
+
+
+def _group_form(word: str, like: str) -> str:
+    """A group word in the definiteness of the word it replaces: "fackförvaltningarna"
+    for "stadsdelsnämnder" gives "fackförvaltningar"."""
+    bare = word[:-2] if word.lower().endswith("na") else word
+    return bare + "na" if like.lower().endswith("na") else bare
+
+
+def _suffix(base: str, addition: str) -> str:
+    return f"{base.rstrip().rstrip('?').rstrip()} – {addition}?"
+
+
+def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) -> str:
+    """The question to search for: a follow-up completed from the latest question in
+    `history_questions` (oldest first), anything else unchanged."""
+    if not history_questions or not question.strip():
+        return question
+    q = _nfc(question.strip())
+    subjects = subject_mentions(q, vocab)
+    measures = measure_mentions(q)
+    rest = _rest_words(q, [*subjects, *measures])
+    # A misspelt name ("Skärholmn") is a subject too, in its canonical form.
+    for word in list(rest):
+        if word in _FILLER or len(word) < 5:
+            continue
+        fuzzy = understand(word, vocab).administrations
+        if fuzzy:
+            subjects.append(Mention(-1, -1, fuzzy[0], "admin"))
+            rest.remove(word)
+    content = [w for w in rest if w not in _FILLER and not w.isdigit()]
+    if content or not (subjects or measures) or (subjects and measures):
+        return question  # a complete question, or nothing to carry over
+
+    previous = _nfc(history_questions[-1].strip())
+    prev_subjects = subject_mentions(previous, vocab)
+    prev_admins = [m for m in prev_subjects if m.kind == "admin"]
+    prev_groups = [m for m in prev_subjects if m.kind == "group"]
+    prev_measures = measure_mentions(previous)
+    admins = [m.text for m in subjects if m.kind == "admin"]
+    groups_named = [m.text for m in subjects if m.kind == "group"]
+    edits: list[tuple[Sequence[Mention], str]] = []
+    if measures and prev_measures:
+        edits.append((prev_measures, _join([m.text for m in measures])))
+    if admins and prev_admins:
+        edits.append((prev_admins, _join(admins + groups_named)))
+    elif groups_named and not admins and prev_groups:
+        edits.append((prev_groups, _group_form(groups_named[0], prev_groups[0].text)))
+    elif groups_named and not admins and prev_admins:
+        edits.append((prev_admins, groups_named[0]))
+    out = _apply(previous, edits)
+
+    if measures and not prev_measures:
+        numbers = _join([m.text for m in measures])
+        who = _join([m.text for m in prev_admins])
+        if who:
+            return f"Vad säger {who} om åtgärd {numbers}?"
+        return _suffix(out, f"åtgärd {numbers}")
+    if subjects and not edits:
+        return _suffix(out, _join(admins + groups_named))
+    return out
