@@ -107,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         chat_model = None
         if args.command == "ask" and (args.mode or settings.answer_mode) == "llm":
             from retrieval.llm import chat_model_from_settings
+            from retrieval.prompts import check_prompts
 
+            check_prompts()  # a broken prompt file fails here, not in the middle of answering
             chat_model = chat_model_from_settings(settings)
         service = Service.from_settings(settings, chat_model=chat_model)
         if args.command == "stances":

@@ -57,7 +57,10 @@ class Service:
 
             return LLMAnswerer(self.offline, self.chat_model, self.settings).answer(
                 question, filters=filters)
-        return self.offline.answer(question, filters=filters)
+        answer = self.offline.answer(question, filters=filters)
+        if mode == "llm":
+            answer.notices.append("Ingen språkmodell är inställd; offline-svaret visas.")
+        return answer
 
     def answer_dict(self, answer: Answer) -> dict:
         return answer.as_dict(self.index.layouts)
