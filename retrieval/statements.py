@@ -23,7 +23,7 @@ _LABEL = re.compile(r"^(Kommentar|Svar|Hantering)\s*:\s*")
 MeasureKey = tuple[str, str]  # (report, number)
 # Share of a measure title's (IDF-weighted) words a sentence must hold to be about it.
 WORDING = 0.3
-STRONG = 0.5
+STRONG = 0.4
 MARGIN = 0.05
 
 
@@ -126,8 +126,10 @@ class Statements:
                         # heading's measure; it does not take the text away from it.
                         named = tuple(dict.fromkeys(heading + named)) if named else ()
                     else:
-                        worded, strong = self._worded_measures(text, reports,
-                                                               strong_only=bool(named))
+                        # A new topic in running prose needs a clear match; the first one
+                        # in a paragraph may be weaker.
+                        worded, strong = self._worded_measures(
+                            text, reports, strong_only=bool(named) or bool(current))
                         named = tuple(dict.fromkeys(named + worded))
                     if named:
                         current = named
