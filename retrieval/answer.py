@@ -16,8 +16,15 @@ from dataclasses import dataclass, field
 from ingest.catalog import TitleIndex
 from ingest.models import Measure
 from ingest.registry import FACK, REPORTS_BY_NAME, STADSDEL
-from ingest.text import normalize_for_match, normalize_ws
-from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, stem_matches, stems
+from ingest.text import normalize_for_match
+from ingest.tokens import (
+    DOMAIN_STOPWORDS,
+    ORGANISATION_WORDS,
+    STOPWORDS,
+    stem_matches,
+    stems,
+    words,
+)
 from retrieval.guard import clean_question
 from retrieval.search import Filters, Passage, Searcher
 from retrieval.stance import (
@@ -172,7 +179,7 @@ class OfflineAnswerer:
         df: Counter[str] = Counter()
         self._stems: dict[int, set[str]] = {}
         for s in statements.sentences:
-            own = set(stems(s.text))
+            own = _match_tokens(s.text)
             self._stems[id(s)] = own
             df.update(own)
         n = max(1, len(statements.sentences))
@@ -233,21 +240,21 @@ class OfflineAnswerer:
             for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")
         words = [w for w in re.findall(r"[\wåäöé-]+", q)
-                 if w not in _QUESTION_WORDS and w not in self._alias_words]
-        return list(dict.fromkeys(stems(" ".join(words))))
+                 if w not in _QUESTION_WORDS and w not in self._alias_words
+                 and w not in STOPWORDS]
+        items = []
+        for word in words:
+            stem = next(iter(stems(word)), "")
+            # Snowball cuts "lots" to "lot": too short to find "lotsfunktion" by, so the
+            # word itself stands in for such a stem.
+            items.append(stem if len(stem) >= 4 else (word if len(word) >= 4 else stem))
+        return list(dict.fromkeys(i for i in items if i))
 
     def relevance(self, sentence: Sentence, topic: list[str]) -> float:
         if not topic:
             return 0.0
-        tokens = self._stems.get(id(sentence)) or set(stems(sentence.text))
-        weights = [self._idf.get(t, self._max_idf) for t in topic]
-        hit = 0.0
-        for t, w in zip(topic, weights, strict=True):
-            if t in tokens:
-                hit += w
-            elif any(stem_matches(t, tok) or stem_matches(tok, t) for tok in tokens):
-                hit += 0.8 * w  # inside a compound: "praktik" in "praktikbank"
-        return hit / sum(weights)
+        tokens = self._stems.get(id(sentence)) or _match_tokens(sentence.text)
+        return self._coverage(topic, tokens, partial=0.45)
 
     def _question_measures(self, q: str, d: Detected, admin: str | None = None,
                            topic: list[str] | None = None) -> list[tuple[str, str]]:
@@ -272,11 +279,16 @@ class OfflineAnswerer:
         close = [key for score, key in scored if score >= scored[0][0] - 0.05]
         return close if len(close) <= 2 else []
 
-    def _coverage(self, topic: list[str], tokens: set[str]) -> float:
+    def _coverage(self, topic: list[str], tokens: set[str], partial: float = 0.5) -> float:
+        """IDF-weighted share of the topic words found in `tokens`. A topic compound is
+        found whole when the text has the word, holds it inside a compound, or has both
+        its parts ("praktikbank" in "bank med praktikplatser"); only partly when the text
+        has just one part ("praktik")."""
         weights = [self._idf.get(t, self._max_idf) for t in topic]
-        hit = sum(w for t, w in zip(topic, weights, strict=True)
-                  if t in tokens or any(stem_matches(t, x) or stem_matches(x, t) for x in tokens))
-        return hit / sum(weights) if weights else 0.0
+        if not weights:
+            return 0.0
+        hit = sum(w * _found(t, tokens, partial) for t, w in zip(topic, weights, strict=True))
+        return hit / sum(weights)
 
     def _fits_kind(self, sentence: Sentence, q: str) -> bool:
         """Amount and date questions need a number or a date in the answer, and an
@@ -332,22 +344,11 @@ class OfflineAnswerer:
     def _silent_administrations(self, filters: Filters | None
                                 ) -> dict[str, tuple[Passage, list[Sentence]]]:
         """Administrations whose section is only "Skrivelse saknas.", with that passage."""
-        out: dict[str, tuple[Passage, list[Sentence]]] = {}
-        by_admin: dict[str, list] = {}
-        for chunk in self.index.chunks:
-            if filters and filters.sources and chunk.source not in filters.sources:
-                continue
-            by_admin.setdefault(chunk.administration, []).append(chunk)
-        for admin, chunks in by_admin.items():
-            if all("no_statement" in c.roles for c in chunks):
-                chunk = chunks[0]
-                layout = self.index.layouts[chunk.source]
-                seg = chunk.segments[0]
-                sentence = Sentence(layout.content(seg.start, seg.end), seg.start, seg.end,
-                                    chunk.source, admin, chunk.group or chunk.id, chunk.id,
-                                    "no_statement", ())
-                out[admin] = (Passage(self._groups[chunk.group or chunk.id], 0.0), [sentence])
-        return out
+        return {
+            admin: (self._passage_of(line), [line])
+            for admin, line in self.statements.silent.items()
+            if not (filters and filters.sources and line.source not in filters.sources)
+        }
 
     def _position(self, q: str, d: Detected, topic: list[str], passages: list[Passage],
                   cites: _Cites, english: bool) -> str | None:
@@ -562,6 +563,33 @@ class OfflineAnswerer:
         return "\n".join(lines)
 
 
+def _match_tokens(text: str) -> set[str]:
+    """A sentence's stems, plus its words whose stem is too short to search by
+    ("lots" → "lot")."""
+    out = set(stems(text))
+    out.update(w for w in words(text) if len(w) >= 4 and w not in STOPWORDS
+               and len(next(iter(stems(w)), "")) < 4)
+    return out
+
+
+def _found(word: str, tokens: set[str], partial: float) -> float:
+    if word in tokens or any(stem_matches(word, t) for t in tokens):
+        return 1.0
+    for cut in range(3, len(word) - 2):
+        head, tail = word[:cut], word[cut:]
+        if any(t.startswith(head) and len(head) >= 4 for t in tokens) and any(
+            t == tail or t.startswith(tail) for t in tokens
+        ):
+            return 1.0
+    # The text has one part of the asked compound: the last part (Swedish compounds end
+    # in their head: a "medborgarbudget" is a budget) counts more than the first.
+    if any(len(t) >= 4 and word.endswith(t) for t in tokens):
+        return partial
+    if any(stem_matches(t, word) for t in tokens):
+        return partial * 0.4
+    return 0.0
+
+
 def _title(measure: Measure | None) -> str:
     return measure.title if measure else ""
 
@@ -585,7 +613,7 @@ def _topic_phrase(measures: list[tuple[str, str]], catalog: dict, q: str) -> str
     if measures and measures[0] in catalog:
         m = catalog[measures[0]]
         return f"åtgärd {m.number} *{m.title}*"
-    return f"frågan ”{normalize_ws(q)}”"
+    return "frågan"
 
 
 def _is_english(q: str) -> bool:

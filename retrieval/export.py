@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from ingest.models import Chunk, Measure
 from ingest.text import normalize_ws
@@ -23,10 +24,15 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:&=^\"'])")
 # The answerer's own emphasis: **bold** and *italic*; kept, with escaped content.
 _EMPHASIS = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=[^\s*])([^*]+?)(?<=\S)\*")
 _BULLET = re.compile(r"^\s*[-•]\s+(.*)$")
+# GitHub-flavoured Markdown links bare URLs and e-mail addresses even when escaped; an
+# invisible word joiner keeps them text.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])|(?<=\w)(@)(?=\w)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
     """Text that renders as itself in Markdown: no links, images, HTML, code or LaTeX."""
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + WORD_JOINER, text)
     return _SPECIAL.sub(r"\\\1", text)
 
 
@@ -190,13 +196,13 @@ def stance_record(stance: Stance, index) -> dict:
     return record
 
 
-_CSV_COLUMNS = {
+_CSV_COLUMNS = MappingProxyType({
     "administration": "förvaltning", "report": "delrapport", "measure": "åtgärd",
     "measure_title": "åtgärdens titel", "label": "ställningstagande",
     "trigger": "avgörande formulering", "reservation": "förbehåll", "quote": "citat",
     "line_start": "rad från", "line_end": "rad till", "page": "sida",
     "page_approx": "ungefärlig sida", "source": "källa",
-}
+})
 
 
 def stances_csv(records: Iterable[dict]) -> str:

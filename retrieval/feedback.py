@@ -6,11 +6,13 @@ import fcntl
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from ingest.errors import NamndsvarError
 
 MAX_COMMENT_CHARS = 2000
-_RATINGS = {"up": "up", "down": "down", 1: "up", 0: "down", "upp": "up", "ned": "down"}
+_RATINGS = MappingProxyType({"up": "up", "down": "down", 1: "up", 0: "down",
+                             "upp": "up", "ned": "down"})
 
 
 class FeedbackError(NamndsvarError):

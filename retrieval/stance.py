@@ -124,9 +124,9 @@ def stance_matrix(statements: Statements) -> list[Stance]:
         if chunk.administration not in admins:
             admins.append(chunk.administration)
     for admin in admins:
-        chunks = [c for c in statements.index.chunks if c.administration == admin]
-        if all("no_statement" in c.roles for c in chunks):
-            rows.append(Stance(admin, None, None, INGEN, "Skrivelse saknas", "", None))
+        if admin in statements.silent:
+            line = statements.silent[admin]
+            rows.append(Stance(admin, None, None, INGEN, line.flat, "", line))
             continue
         for report, number in statements.measures_of(admin):
             rows.append(stance_of(statements, admin, report, number))

@@ -70,6 +70,7 @@ class Statements:
             by_group.setdefault(chunk.group or chunk.id, []).append(chunk)
         for group, chunks in by_group.items():
             self.sentences.extend(self._group_sentences(group, chunks))
+        self.silent = self._silent()
         self._by_admin: dict[str, list[Sentence]] = {}
         self._by_measure: dict[tuple[str, str, str], list[Sentence]] = {}
         self._by_group: dict[str, list[Sentence]] = {}
@@ -98,6 +99,22 @@ class Statements:
     def measures_of(self, administration: str) -> list[MeasureKey]:
         keys = [(r, n) for (a, r, n) in self._by_measure if a == administration]
         return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
+
+    def _silent(self) -> dict[str, Sentence]:
+        """Administrations whose section is only "Skrivelse saknas.", with that line."""
+        by_admin: dict[str, list[Chunk]] = {}
+        for chunk in self.index.chunks:
+            by_admin.setdefault(chunk.administration, []).append(chunk)
+        out: dict[str, Sentence] = {}
+        for admin, chunks in by_admin.items():
+            if not all("no_statement" in c.roles for c in chunks):
+                continue
+            chunk, seg = chunks[0], chunks[0].segments[0]
+            layout = self.index.layouts.get(chunk.source)
+            text = layout.content(seg.start, seg.end) if layout else chunk.text
+            out[admin] = Sentence(text, seg.start, seg.end, chunk.source, admin,
+                                  chunk.group or chunk.id, chunk.id, "no_statement", ())
+        return out
 
     # -- building ---------------------------------------------------------------------
     def _group_sentences(self, group: str, chunks: list[Chunk]) -> list[Sentence]:
