@@ -456,7 +456,7 @@ class OfflineAnswerer:
             return False  # a date is asked for: only a sentence that is about it and holds one
         known = [t for t in topic if t in self._idf]
         if not known:
-            return any(self._fits_kind(s, q) for s in own)
+            return False  # not one word of the question occurs in the annex
         rarest = max(known, key=lambda t: self._idf[t])
         words = {t for s in self.statements.of_administration(admin)
                  for t in self._stems.get(id(s), ())}

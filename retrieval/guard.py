@@ -7,7 +7,9 @@ import unicodedata
 
 from ingest.errors import NamndsvarError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+# C0 and C1 controls, zero-width and direction marks, bidi embeddings and isolates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+                      r"\u2066-\u2069\ufeff]")
 
 
 class QuestionError(NamndsvarError):
