@@ -44,9 +44,9 @@ class Settings(BaseSettings):
 
     # Retrieval fusion (weighted reciprocal rank fusion), chosen by measurement.
     rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
-    ngram_weight: float = 0.5
+    dense_weight: float = 1.5
+    lexical_weight: float = 0.5
+    ngram_weight: float = 1.0
     candidates: int = 40
     named_admin_boost: float = 2.0
 
