@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: setup run index test lint bench browser-deps clean-index
+.PHONY: setup run index test lint bench measure test-browser browser-deps clean-index
 
 setup: $(VENV)/.installed
 
@@ -42,6 +42,12 @@ lint: setup
 
 bench: setup
 	$(PY) -m retrieval.bench
+
+measure: setup
+	$(PY) scripts/measure_app.py
+
+test-browser: setup browser-deps
+	$(PY) -m pytest -m browser
 
 clean-index:
 	rm -rf index

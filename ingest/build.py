@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ingest.chunking import Budget
 from ingest.embed import Embedder, SentenceTransformerEmbedder
-from ingest.errors import IndexStateError
+from ingest.errors import BuildInProgressError, IndexStateError
 from ingest.lexical import TOKENIZERS, LexicalIndex
 from ingest.models import Annex, Chunk
 from ingest.parse import parse_file
@@ -66,7 +66,7 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexStateError(
+            raise BuildInProgressError(
                 f"En annan indexbyggnad pågår redan i {index_dir}. Vänta tills den är klar."
             ) from exc
         yield

@@ -19,3 +19,7 @@ class ModelError(NamndsvarError):
 
 class LLMError(NamndsvarError):
     """The configured chat model failed; callers fall back to the offline answerer."""
+
+
+class BuildInProgressError(IndexStateError):
+    """Another process is building the index in the same directory."""

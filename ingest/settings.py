@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     annex_paths: list[Path] = Field(default_factory=lambda: [DEFAULT_ANNEX])
     index_dir: Path = PROJECT_ROOT / "index"
+    auto_build: bool = True  # the app builds a missing index on first start
     chunk_max_chars: int = 560
 
     # Embeddings: the packaged model by default; any sentence-transformers name or path.

@@ -16,6 +16,7 @@ from retrieval.index import OpenIndex, open_index
 from retrieval.search import Filters, Searcher, SearchResult
 from retrieval.stance import Stance, stance_matrix
 from retrieval.statements import Statements
+from retrieval.understand import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class Service:
     def measures(self) -> list[Measure]:
         return sorted(self.statements.measures.values(),
                       key=lambda m: (m.report, [int(p) for p in m.number.split(".")]))
+
+    @property
+    def vocab(self) -> Vocabulary:
+        return self.searcher.vocab
 
     @property
     def sources(self) -> list[str]:

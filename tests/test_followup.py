@@ -1,0 +1,71 @@
+"""Follow-up questions are completed from the previous question; full questions are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.parse import parse_file
+from ingest.settings import DEFAULT_ANNEX
+from retrieval.followup import measure_mentions, rewrite, subject_mentions
+from retrieval.understand import Vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return Vocabulary(parse_file(DEFAULT_ANNEX).chunks)
+
+
+FARSTA = "Vad tycker Farsta om lotsar för civilsamhället?"
+
+
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    ("Och Skärholmen?", FARSTA, "Vad tycker Skärholmen om lotsar för civilsamhället?"),
+    ("och skärholmen då?", FARSTA, "Vad tycker Skärholmen om lotsar för civilsamhället?"),
+    ("Hur är det med Skärholmens stadsdelsnämnd?", FARSTA,
+     "Vad tycker Skärholmens stadsdelsnämnd om lotsar för civilsamhället?"),
+    ("Och Skärholmn?", FARSTA, "Vad tycker Skärholmen om lotsar för civilsamhället?"),
+    ("Och utbildningsnämnden?", "Vad tycker arbetsmarknadsnämnden om en praktikbank?",
+     "Vad tycker utbildningsnämnden om en praktikbank?"),
+    ("Och Rinkeby-Kista?", "Vad tycker Farsta, Bromma och Älvsjö om åtgärd 4.1.1?",
+     "Vad tycker Rinkeby-Kista om åtgärd 4.1.1?"),
+    ("Och åtgärd 6.5.1?", "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?",
+     "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.1?"),
+    ("Och 6.5.1?", "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?",
+     "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.1?"),
+    ("Och åtgärd 4.1.2?", "Vad tycker Farsta om lotsar?", "Vad säger Farsta om åtgärd 4.1.2?"),
+    ("Och fackförvaltningarna?",
+     "Vilka stadsdelsnämnder är positiva till lotsar för civilsamhället?",
+     "Vilka fackförvaltningar är positiva till lotsar för civilsamhället?"),
+    ("Och Skärholmen?", "Vilka stadsdelsnämnder är positiva till lotsar för civilsamhället?",
+     "Vilka stadsdelsnämnder är positiva till lotsar för civilsamhället – Skärholmen?"),
+])
+def test_follow_up_is_completed(vocab: Vocabulary, question: str, previous: str,
+                                expected: str) -> None:
+    assert rewrite(question, ["Vad tycker Bromma om praktik?", previous], vocab) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "Vad tycker arbetsmarknadsnämnden om en praktikbank?",
+    "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?",
+    "Och vad tycker Bromma om medborgardrivna mötesplatser?",
+    "Vilka nämnder har inte lämnat någon skrivelse?",
+    "Tack!",
+    "",
+])
+def test_full_or_unrelated_question_is_unchanged(vocab: Vocabulary, question: str) -> None:
+    assert rewrite(question, [FARSTA], vocab) == question
+
+
+def test_without_history_nothing_changes(vocab: Vocabulary) -> None:
+    assert rewrite("Och Skärholmen?", [], vocab) == "Och Skärholmen?"
+
+
+def test_mentions_have_spans_in_the_original_text(vocab: Vocabulary) -> None:
+    q = "Vad tycker Skärholmens stadsdelsnämnd och stadsdelsnämnderna om åtgärd 6.5.3?"
+    subjects = subject_mentions(q, vocab)
+    assert [(q[m.start:m.end], m.kind) for m in subjects] == [
+        ("Skärholmens stadsdelsnämnd", "admin"), ("stadsdelsnämnderna", "group")]
+    assert [q[m.start:m.end] for m in measure_mentions(q)] == ["6.5.3"]
+    # A year or a decimal is not a measure; two-part numbers need a measure word.
+    assert measure_mentions("Budget 2017 och 1.5 miljoner") == []
+    assert [m.text for m in measure_mentions("Åtgärd 2.2 och 1.5")] == ["2.2"]
