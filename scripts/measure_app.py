@@ -14,15 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = "Vad tycker Skärholmen om lotsar för civilsamhället?"
@@ -33,38 +32,8 @@ FURTHER = (
     "Vilka nämnder har inte lämnat någon skrivelse?",
     "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?",
 )
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 START_TIMEOUT_S = 900.0  # a first start may build the index
 ANSWER_TIMEOUT_MS = 120_000
-
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_serving(url: str, process: subprocess.Popen, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit avslutades med kod {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"streamlit svarade inte inom {timeout_s} s")
-
 
 def _summary(result: dict, times: list[float]) -> dict:
     result["answer_median_s"] = round(statistics.median(times), 3)
@@ -77,7 +46,7 @@ def _drive(url: str, process: subprocess.Popen, chromium: str,
            started: float) -> tuple[float, float, float, float, list[float]]:
     from playwright.sync_api import sync_playwright
 
-    _wait_serving(url, process, START_TIMEOUT_S)
+    wait_until_serving(url, process, START_TIMEOUT_S)
     serving = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, \
             sync_playwright() as p:
@@ -106,7 +75,7 @@ def _drive(url: str, process: subprocess.Popen, chromium: str,
 
 
 def measure_browser(env: dict[str, str], chromium: str) -> dict:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     fd, log_name = tempfile.mkstemp(prefix="streamlit-", suffix=".log")
     with os.fdopen(fd, "wb") as log:
@@ -174,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.index:
         env["NAMNDSVAR_INDEX_DIR"] = str(args.index.resolve())
         os.environ["NAMNDSVAR_INDEX_DIR"] = env["NAMNDSVAR_INDEX_DIR"]  # for AppTest
-    chromium = _chromium()
+    chromium = chromium_path()
     if args.driver == "browser" and not chromium:
         print("Chromium saknas (/usr/bin/chromium).", file=sys.stderr)
         return 2

@@ -68,6 +68,26 @@ def fake_index(tmp_path: Path) -> tuple[Settings, HashEmbedder, BuildSummary]:
 
 
 @pytest.fixture(scope="session")
+def shared_fake_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, HashEmbedder]:
+    """The annex indexed with the hash embedder once per session, for tests that only read
+    it (use `fake_index` to get a fresh one to change)."""
+    embedder = HashEmbedder()
+    root = tmp_path_factory.mktemp("shared")
+    settings = Settings(index_dir=root / "index", embedding_model=embedder.name,
+                        feedback_path=root / "feedback" / "feedback.jsonl")
+    build_index([DEFAULT_ANNEX], settings, embedder=embedder)
+    return settings, embedder
+
+
+@pytest.fixture(scope="session")
+def fake_service(shared_fake_index: tuple[Settings, HashEmbedder]):
+    from retrieval.service import Service
+
+    settings, embedder = shared_fake_index
+    return Service.from_settings(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real annex indexed with the default (packaged) model, built once per session."""
     settings = Settings(index_dir=tmp_path_factory.mktemp("real") / "index")

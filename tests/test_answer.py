@@ -17,12 +17,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import HashEmbedder
 
-from ingest.build import build_index
 from ingest.models import Annex
 from ingest.registry import FACK, STADSDEL
-from ingest.settings import DEFAULT_ANNEX, PROJECT_ROOT, Settings
+from ingest.settings import PROJECT_ROOT, Settings
 from ingest.text import normalize_ws
 from retrieval.answer import NO_STATEMENT_TEXT, NOT_IN_ANNEX, Answer
 from retrieval.service import Service
@@ -43,16 +41,6 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 
 # -- fixtures -----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def fake_service(tmp_path_factory: pytest.TempPathFactory) -> Service:
-    """What `fake_index` builds (annex + hash embedder), once for the module."""
-    embedder = HashEmbedder()
-    settings = Settings(index_dir=tmp_path_factory.mktemp("answer") / "index",
-                        embedding_model=embedder.name)
-    build_index([DEFAULT_ANNEX], settings, embedder=embedder)
-    return Service.from_settings(settings, embedder=embedder)
-
-
 @pytest.fixture(scope="module")
 def real_service(real_index: Settings, real_searcher) -> Service:
     """The real index, reusing the session's opened index (the model loads once)."""

@@ -13,8 +13,7 @@ import pytest
 from conftest import HashEmbedder
 from streamlit.testing.v1 import AppTest
 
-from ingest.build import build_index
-from ingest.settings import DEFAULT_ANNEX, Settings
+from ingest.settings import Settings
 from retrieval.export import WORD_JOINER
 from retrieval.feedback import read
 
@@ -44,14 +43,9 @@ def make_app(settings: Settings, embedder, auto_build: bool = False,
 
 
 @pytest.fixture(scope="module")
-def shared_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, HashEmbedder]:
-    """One hash-embedded index for the module: the app's cached service is reused."""
-    embedder = HashEmbedder()
-    root = tmp_path_factory.mktemp("app")
-    settings = Settings(index_dir=root / "index", embedding_model=embedder.name,
-                        feedback_path=root / "fb" / "feedback.jsonl")
-    build_index([DEFAULT_ANNEX], settings, embedder=embedder)
-    return settings, embedder
+def shared_index(shared_fake_index) -> tuple[Settings, HashEmbedder]:
+    """The session's hash-embedded index: the app's cached service is reused."""
+    return shared_fake_index
 
 
 @pytest.fixture

@@ -7,13 +7,9 @@ Needs /usr/bin/chromium (`make browser-deps`); skipped without it, except under 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,22 +17,19 @@ from urllib.parse import urlparse
 import pytest
 
 from ingest.settings import Settings
+from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, wait_until_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 START_TIMEOUT_S = 90
 ANSWER_TIMEOUT_MS = 60_000
 XSS = "<script>window.__xss=1</script> ![x](http://example.invalid/x.png) Vad tycker Farsta?"
 
 
-def chromium_path() -> str:
-    path = shutil.which("chromium") or ("/usr/bin/chromium"
-                                        if Path("/usr/bin/chromium").exists() else None)
+def chromium_or_skip() -> str:
+    path = chromium_path()
     if path:
         return path
     reason = "Chromium saknas (/usr/bin/chromium): installera med `make browser-deps`."
@@ -45,31 +38,10 @@ def chromium_path() -> str:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit avslutades med kod {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"streamlit svarade inte på {url} inom {timeout_s} s")
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Checked before the real index is built: without a browser there is nothing to do."""
-    return chromium_path()
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatResult
 from pydantic import Field
 
-from ingest.build import build_index
 from ingest.errors import LLMError
-from ingest.settings import DEFAULT_ANNEX, Settings
+from ingest.settings import Settings
 from retrieval.answer import NOT_IN_ANNEX
 from retrieval.guard import QuestionError
 from retrieval.llm import (
@@ -71,14 +70,8 @@ class RaisingChatModel(BaseChatModel):
 
 # -- fixtures -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Service]:
-    """Like conftest's fake_index (real annex, hash embedder), built once for the module."""
-    from conftest import HashEmbedder
-
-    embedder = HashEmbedder()
-    settings = Settings(index_dir=tmp_path_factory.mktemp("llm") / "index",
-                        embedding_model=embedder.name)
-    build_index([DEFAULT_ANNEX], settings, embedder=embedder)
+def base(shared_fake_index) -> tuple[Settings, Service]:
+    settings, embedder = shared_fake_index
     return settings, Service.from_settings(settings, embedder=embedder)
 
 

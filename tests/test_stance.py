@@ -13,13 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import HashEmbedder
 
-from ingest.build import build_index
 from ingest.models import Annex
-from ingest.settings import DEFAULT_ANNEX, PROJECT_ROOT, Settings
+from ingest.settings import PROJECT_ROOT, Settings
 from ingest.text import normalize_for_match
-from retrieval.index import open_index
 from retrieval.stance import (
     AVVISANDE,
     FORBEHALL,
@@ -116,13 +113,8 @@ def test_classify_ignores_case_and_line_breaks() -> None:
 
 # -- the matrix over the annex ---------------------------------------------------------------
 @pytest.fixture(scope="module")
-def fake_statements(tmp_path_factory: pytest.TempPathFactory) -> Statements:
-    """The annex indexed with the hash embedder (as `fake_index`), once for the module."""
-    embedder = HashEmbedder()
-    settings = Settings(index_dir=tmp_path_factory.mktemp("stance") / "index",
-                        embedding_model=embedder.name)
-    build_index([DEFAULT_ANNEX], settings, embedder=embedder)
-    return Statements(open_index(settings, embedder=embedder))
+def fake_statements(fake_service) -> Statements:
+    return fake_service.statements
 
 
 @pytest.fixture(scope="module")
