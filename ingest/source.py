@@ -28,11 +28,20 @@ def _read_text(path: Path) -> SourceText:
     raw = path.read_bytes()
     if not raw.strip():
         raise DocumentError(f"Filen {path.name} är tom. Välj bilagans textfil eller PDF.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older exports from Word/Windows are cp1252; both hold Swedish letters.
-        text = raw.decode("cp1252", errors="strict")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")  # "Unicode text" as saved by Windows tools
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Older exports from Word/Windows are cp1252; both hold Swedish letters.
+            try:
+                text = raw.decode("cp1252", errors="strict")
+            except UnicodeDecodeError as exc:
+                raise DocumentError(
+                    f"{path.name} har en okänd teckenkodning (varken UTF-8, UTF-16 eller "
+                    "Windows-1252) eller är ingen textfil. Spara den som UTF-8-text."
+                ) from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceText(path.name, text, [None] * (text.count("\n") + 1))
 

@@ -7,6 +7,7 @@ and shows the closest passages without citing them as support.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import time
@@ -194,6 +195,15 @@ class OfflineAnswerer:
 
     # -- entry point --------------------------------------------------------------------
     def answer(self, question: str, filters: Filters | None = None) -> Answer:
+        if filters and filters.sources and self.statements is not None:
+            # A source filter: answer from that annex's sentences only (a copy, so that
+            # concurrent questions without the filter are untouched).
+            scoped = copy.copy(self)
+            scoped.statements = self.statements.scoped(frozenset(filters.sources))
+            return scoped._answer(question, filters)
+        return self._answer(question, filters)
+
+    def _answer(self, question: str, filters: Filters | None) -> Answer:
         t0 = time.perf_counter()
         q, notices = clean_question(question, self.searcher.settings.max_question_chars)
         result = self.searcher.search(q, k=10, filters=filters)
@@ -344,11 +354,13 @@ class OfflineAnswerer:
     def _silent_administrations(self, filters: Filters | None
                                 ) -> dict[str, tuple[Passage, list[Sentence]]]:
         """Administrations whose section is only "Skrivelse saknas.", with that passage."""
-        return {
-            admin: (self._passage_of(line), [line])
-            for admin, line in self.statements.silent.items()
-            if not (filters and filters.sources and line.source not in filters.sources)
-        }
+        out: dict[str, tuple[Passage, list[Sentence]]] = {}
+        for admin, lines in self.statements.silent.items():
+            for line in lines:
+                if not (filters and filters.sources and line.source not in filters.sources):
+                    out[admin] = (self._passage_of(line), [line])
+                    break
+        return out
 
     def _position(self, q: str, d: Detected, topic: list[str], passages: list[Passage],
                   cites: _Cites, english: bool) -> str | None:

@@ -125,7 +125,7 @@ def stance_matrix(statements: Statements) -> list[Stance]:
             admins.append(chunk.administration)
     for admin in admins:
         if admin in statements.silent:
-            line = statements.silent[admin]
+            line = statements.silent[admin][0]
             rows.append(Stance(admin, None, None, INGEN, line.flat, "", line))
             continue
         for report, number in statements.measures_of(admin):

@@ -100,20 +100,27 @@ class Statements:
         keys = [(r, n) for (a, r, n) in self._by_measure if a == administration]
         return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
 
-    def _silent(self) -> dict[str, Sentence]:
-        """Administrations whose section is only "Skrivelse saknas.", with that line."""
+    def scoped(self, sources: frozenset[str]) -> StatementsView:
+        """The same questions answered from some sources (annexes) only."""
+        return StatementsView(self, sources)
+
+    def _silent(self) -> dict[str, list[Sentence]]:
+        """Administrations whose section is only "Skrivelse saknas.", with that line in
+        each source (annex) where that holds."""
         by_admin: dict[str, list[Chunk]] = {}
         for chunk in self.index.chunks:
             by_admin.setdefault(chunk.administration, []).append(chunk)
-        out: dict[str, Sentence] = {}
+        out: dict[str, list[Sentence]] = {}
         for admin, chunks in by_admin.items():
             if not all("no_statement" in c.roles for c in chunks):
                 continue
-            chunk, seg = chunks[0], chunks[0].segments[0]
-            layout = self.index.layouts.get(chunk.source)
-            text = layout.content(seg.start, seg.end) if layout else chunk.text
-            out[admin] = Sentence(text, seg.start, seg.end, chunk.source, admin,
-                                  chunk.group or chunk.id, chunk.id, "no_statement", ())
+            for chunk in chunks:
+                seg = chunk.segments[0]
+                layout = self.index.layouts.get(chunk.source)
+                text = layout.content(seg.start, seg.end) if layout else chunk.text
+                out.setdefault(admin, []).append(
+                    Sentence(text, seg.start, seg.end, chunk.source, admin,
+                             chunk.group or chunk.id, chunk.id, "no_statement", ()))
         return out
 
     # -- building ---------------------------------------------------------------------
@@ -178,6 +185,39 @@ class Statements:
         if len(candidates) > 1 and best - candidates[1][0] < MARGIN:
             return (), False
         return ((candidates[0][1], candidates[0][2]),), False
+
+
+class StatementsView:
+    """Statements restricted to some sources: what a source filter in the app means."""
+
+    def __init__(self, base: Statements, sources: frozenset[str]) -> None:
+        self.index = base.index
+        self.measures = base.measures
+        self._base = base
+        self._sources = sources
+        self.silent = {a: kept for a, lines in base.silent.items()
+                       if (kept := self._keep(lines))}
+
+    def _keep(self, sentences: list[Sentence]) -> list[Sentence]:
+        return [s for s in sentences if s.source in self._sources]
+
+    def of_administration(self, name: str) -> list[Sentence]:
+        return self._keep(self._base.of_administration(name))
+
+    def of_group(self, group: str) -> list[Sentence]:
+        return self._keep(self._base.of_group(group))
+
+    def on_measure(self, administration: str, report: str, number: str) -> list[Sentence]:
+        return self._keep(self._base.on_measure(administration, report, number))
+
+    def answer_on_measure(self, administration: str, report: str,
+                          number: str) -> list[Sentence]:
+        own = self.on_measure(administration, report, number)
+        return [s for s in own if s.under_heading] or own
+
+    def measures_of(self, administration: str) -> list[MeasureKey]:
+        keys = {m for s in self.of_administration(administration) for m in s.measures}
+        return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
