@@ -40,3 +40,13 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout_s: float) ->
             pass
         time.sleep(0.2)
     raise TimeoutError(f"streamlit svarade inte på {url} inom {timeout_s} s")
+
+
+def stop(process: subprocess.Popen, grace_s: float = 15.0) -> None:
+    """Terminate a server process, killing it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, wait_until_serving
+from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = "Vad tycker Skärholmen om lotsar för civilsamhället?"
@@ -89,11 +89,7 @@ def measure_browser(env: dict[str, str], chromium: str) -> dict:
             serving, ready, first, first_latency, times = _drive(
                 url, process, chromium, started)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
     result = {
         "driver": "playwright+chromium", "url": url, "server_log": log_name,
         "process_to_serving_s": round(serving, 3), "process_to_page_ready_s": round(ready, 3),

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from ingest.settings import Settings
-from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, wait_until_serving
+from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,12 +65,7 @@ def server(chromium: str, real_index: Settings,
             wait_until_serving(url, process, START_TIMEOUT_S)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop(process)
     text = (logs / "server.log").read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in text, text[-3000:]
 

@@ -19,6 +19,7 @@ from ingest.build import build_index, current_build
 from ingest.settings import DEFAULT_ANNEX, Settings
 from ingest.store import collection_name
 from retrieval.index import open_index
+from retrieval.local_app import stop
 from retrieval.search import Searcher
 
 HOST = "127.0.0.1"
@@ -71,12 +72,7 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
             time.sleep(0.25)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _collections(port: int) -> set[str]:
