@@ -12,7 +12,6 @@ from ingest.models import Chunk
 from ingest.registry import (
     FACK,
     KNOWN_ADMINISTRATIONS,
-    KNOWN_REPORTS,
     STADSDEL,
     aliases_for,
     reports_mentioned,
@@ -161,5 +160,3 @@ def _fuzzy_administrations(q: str, vocab: Vocabulary) -> list[str]:
             found.append(best)
     return found
 
-
-REPORT_NAMES = [r.name for r in KNOWN_REPORTS]
