@@ -162,7 +162,10 @@ def measure_scale(size: int, settings: Settings, embedder: Embedder, work: Path,
     paths = replicate(DEFAULT_ANNEX, work / f"docs-{size}", size)
     scaled = settings.model_copy(update={"index_dir": work / f"index-{size}"})
     t = time.perf_counter()
-    summary = build_index(paths, scaled, embedder=embedder, progress=throttled())
+    try:
+        summary = build_index(paths, scaled, embedder=embedder, progress=throttled())
+    except NamndsvarError as exc:
+        raise type(exc)(f"{exc} (efter {time.perf_counter() - t:.0f} s)") from exc
     build_s = time.perf_counter() - t
     log(f"skala {size}x: {summary.chunks} avsnitt byggda på {build_s:.1f} s; söker …")
     t = time.perf_counter()
@@ -272,7 +275,15 @@ def run(settings: Settings, sizes: list[int], repeats: int, work: Path,
                          "build_s": round(build_s, 2), "search_ms": search, "ask_ms": ask,
                          "index_disk": out["index_disk"]["build"]})
         else:
-            row = measure_scale(size, settings, embedder, work, questions, repeats)
+            try:
+                row = measure_scale(size, settings, embedder, work, questions, repeats)
+            except NamndsvarError as exc:  # e.g. a refused build: keep the other sizes
+                log(f"skala {size}x misslyckades: {exc}")
+                rows.append({"size": size, "error": str(exc)})
+                shutil.rmtree(work / f"index-{size}", ignore_errors=True)
+                shutil.rmtree(work / f"docs-{size}", ignore_errors=True)
+                checkpoint(out)
+                continue
             # The machine may be shared: measure 1x again right away, so that each ratio
             # compares figures taken under the same load.
             log(f"skala {size}x: mäter 1x igen för jämförelsen …")
@@ -319,7 +330,7 @@ def ratios(rows: list[dict]) -> dict:
     first = next((r for r in rows if r["size"] == 1), None)
     out: dict = {}
     for r in rows:
-        if r["size"] == 1:
+        if r["size"] == 1 or "error" in r:
             continue
         entry: dict = {}
         if "paired_1x" in r:

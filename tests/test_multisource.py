@@ -160,6 +160,42 @@ def test_ask_with_a_filter_cites_only_that_source(built: Built, question: str) -
     assert {c.passage.source for c in answer.citations} == {SECOND}
 
 
+# -- identical passages in several sources ------------------------------------------------
+class TiedCollection:
+    """Stands in for Chroma where exact ties rank in any order: a query for a vector
+    returns the other chunks with the same vector first (what HNSW may do)."""
+
+    def __init__(self, chunks: list, embedder: HashEmbedder) -> None:
+        self.chunks = chunks
+        self.vectors = embedder.embed_passages([c.embed_text() for c in chunks])
+
+    def count(self) -> int:
+        return len(self.chunks)
+
+    def query(self, query_embeddings: list[list[float]], n_results: int,
+              include: list[str] | None = None) -> dict:
+        target = query_embeddings[0]
+        same = [c.id for c, v in zip(self.chunks, self.vectors, strict=True) if v == target]
+        ordered = same[1:] + same[:1]  # the probe itself last among its equals
+        rest = [c.id for c in self.chunks if c.id not in same]
+        ids = (ordered + rest)[:n_results]
+        text = {c.id: c.text for c in self.chunks}
+        return {"ids": [ids], "documents": [[text[i] for i in ids]]}
+
+
+def test_build_check_accepts_a_passage_present_in_several_sources(tmp_path: Path) -> None:
+    from ingest.build import _validate
+    from ingest.parse import parse_file
+
+    embedder = HashEmbedder()
+    chunks = []
+    for n in range(4):
+        path = tmp_path / f"bilaga_{n}.txt"
+        path.write_bytes(DEFAULT_ANNEX.read_bytes())
+        chunks.extend(parse_file(path).chunks)
+    _validate(TiedCollection(chunks, embedder), chunks, embedder)
+
+
 # -- the CLI --------------------------------------------------------------------------------
 @pytest.fixture
 def cli_on_built(built: Built, monkeypatch: pytest.MonkeyPatch) -> Built:
