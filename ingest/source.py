@@ -29,7 +29,12 @@ def _read_text(path: Path) -> SourceText:
     if not raw.strip():
         raise DocumentError(f"Filen {path.name} är tom. Välj bilagans textfil eller PDF.")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16")  # "Unicode text" as saved by Windows tools
+        try:
+            text = raw.decode("utf-16")  # "Unicode text" as saved by Windows tools
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                f"{path.name} är en trasig eller avklippt UTF-16-fil. Spara den som UTF-8-text."
+            ) from exc
     else:
         try:
             text = raw.decode("utf-8-sig")
