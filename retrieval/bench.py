@@ -375,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
             args.json_out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                                      encoding="utf-8")
 
+    if args.work_dir:
+        args.work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="namndsvar-bench-",
                                      dir=args.work_dir) as work:
         try:
