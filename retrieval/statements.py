@@ -25,6 +25,7 @@ MeasureKey = tuple[str, str]  # (report, number)
 WORDING = 0.3
 STRONG = 0.4
 MARGIN = 0.05
+QUOTED = 0.75  # a sentence that names a number is also about a title it nearly quotes
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,18 @@ class Statements:
                         # Under a measure heading, another number named adds to the
                         # heading's measure; it does not take the text away from it.
                         named = tuple(dict.fromkeys(heading + named)) if named else ()
+                    elif named:
+                        # A number says which measure is meant: "… ska tas fram (4.2.1)" is
+                        # not also about 4.5.1 for its wording, unless it quotes another
+                        # title almost word for word ("(6.2.1) … sociala stadsrumsanalyser
+                        # för att identifiera platser …" is 6.3.2 too).
+                        quoted = self._titles_quoted(text, reports)
+                        named = tuple(dict.fromkeys(named + quoted))
                     else:
                         # A new topic in running prose needs a clear match; the first one
                         # in a paragraph may be weaker.
-                        worded, strong = self._worded_measures(
-                            text, reports, strong_only=bool(named) or bool(current))
-                        named = tuple(dict.fromkeys(named + worded))
+                        named, strong = self._worded_measures(
+                            text, reports, strong_only=bool(current))
                     if named:
                         current = named
                     out.append(Sentence(text, start, end, chunk.source, chunk.administration,
@@ -163,6 +170,11 @@ class Statements:
                                         under_heading=bool(heading)))
         return out
 
+
+    def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
+        return tuple((m.report, m.number)
+                     for report in (sorted(reports) or [None])
+                     for m, _ in self._titles.best(text, report=report, threshold=QUOTED))
 
     def _worded_measures(self, text: str, reports: set[str], strong_only: bool = False
                          ) -> tuple[tuple[MeasureKey, ...], bool]:
