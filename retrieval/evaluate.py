@@ -5,6 +5,8 @@
 hit@5 and MRR@10 over answerable questions with evidence; list recall@10 of the expected
 administrations for list questions; overall and per category. The baseline is the whole
 annex split by LangChain's RecursiveCharacterTextSplitter (1000/200), dense search only.
+Then the offline answers, and the stance labels against two hand-labelled sets: the one
+the rules were developed on, and a held-out one labelled blind by a second annotator.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +29,10 @@ from retrieval.index import open_index
 from retrieval.search import Searcher, Weights
 
 GOLD_PATH = PROJECT_ROOT / "data" / "eval" / "gold_questions.jsonl"
+STANCE_GOLD = PROJECT_ROOT / "data" / "eval" / "stance_gold.jsonl"
+STANCE_HELDOUT = PROJECT_ROOT / "data" / "eval" / "stance_heldout.jsonl"
+OFF_TOPIC = "ej om åtgärden"  # held-out label: the matrix tied this pair wrongly
+MISSING = "(saknas)"
 THRESHOLDS = {"hit@5": 0.95, "mrr@10": 0.85, "list_recall@10": 0.90}
 
 
@@ -255,6 +262,41 @@ def evaluate_answers(answerer, gold: list[GoldQuestion], locator: EvidenceLocato
     }
 
 
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def evaluate_stances(statements, development: list[dict],
+                     held_out: list[dict] | None = None) -> dict:
+    """Stance labels of the matrix against hand labels; a labelled pair the matrix lacks
+    counts as wrong. Held-out pairs labelled "ej om åtgärden" measure the linking instead:
+    how many of those wrong ties the matrix holds."""
+    from retrieval.stance import stance_matrix
+
+    rows = stance_matrix(statements)
+    predicted = {(r.administration, r.report, r.number): r.label for r in rows}
+
+    def key(g: dict) -> tuple:
+        return g["administration"], g.get("report"), g.get("measure")
+
+    def score(labelled: list[dict]) -> dict:
+        confusion = Counter((g["label"], predicted.get(key(g), MISSING)) for g in labelled)
+        correct = sum(n for (want, got), n in confusion.items() if want == got)
+        return {"n": len(labelled), "correct": correct,
+                "accuracy": round(correct / len(labelled), 4) if labelled else None,
+                "missing": sum(n for (_, got), n in confusion.items() if got == MISSING),
+                "confusion": [[want, got, n] for (want, got), n in sorted(confusion.items())]}
+
+    out = {"matrix_rows": len(rows), "development": score(development)}
+    if held_out is not None:
+        off = [g for g in held_out if g["label"] == OFF_TOPIC]
+        out["held_out"] = {**score([g for g in held_out if g["label"] != OFF_TOPIC]),
+                           "labelled": len(held_out), "off_topic_labelled": len(off),
+                           "off_topic_in_matrix": sum(key(g) in predicted for g in off)}
+    return out
+
+
 GRID = [Weights(d, w, n) for d in (0.0, 0.5, 1.0, 1.5) for w in (0.0, 0.5, 1.0, 1.5)
         for n in (0.0, 0.5, 1.0) if d or w or n]
 
@@ -277,8 +319,11 @@ def run(settings: Settings, *, grid: bool = False, baseline: bool = True,
         from retrieval.answer import OfflineAnswerer
         from retrieval.statements import Statements
 
-        answerer = OfflineAnswerer(searcher, Statements(index))
+        statements = Statements(index)
+        answerer = OfflineAnswerer(searcher, statements)
         out["answers"] = evaluate_answers(answerer, gold, locator)
+        out["stances"] = evaluate_stances(statements, load_jsonl(STANCE_GOLD),
+                                          load_jsonl(STANCE_HELDOUT))
     if baseline:
         out["baseline"] = evaluate_baseline(annex, index.embedder, gold, locator)
     if grid:
@@ -321,6 +366,21 @@ def _print(report: dict) -> None:
             print(f"  {name:<26} {'-' if v is None else f'{v:.3f}'}")
         for f in a["failures"]:
             print(f"  ! {f['id']}: {f['question']}")
+    if "stances" in report:
+        st = report["stances"]
+        print(f"\nStällningstaganden ({st['matrix_rows']} rader i matrisen)")
+        for name, part in (("utvecklingsmängd", st["development"]),
+                           ("hållen utanför", st.get("held_out"))):
+            if not part:
+                continue
+            print(f"  {name:<18} träffsäkerhet {part['accuracy']:.3f} "
+                  f"({part['correct']}/{part['n']}), saknas i matrisen {part['missing']}")
+            for want, got, n in part["confusion"]:
+                if want != got:
+                    print(f"    {want:<22} -> {got:<22} {n:>3}")
+        if held := st.get("held_out"):
+            print(f"  felaktiga kopplingar kvar i matrisen: {held['off_topic_in_matrix']} av "
+                  f"{held['off_topic_labelled']} märkta '{OFF_TOPIC}'")
     if sys_r["misses"]:
         print("\nMissar (inte i topp 5):")
         for m in sys_r["misses"]:

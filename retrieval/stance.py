@@ -40,16 +40,31 @@ _POSITIVE = re.compile(
     # "ser att det finns möjligheter …", "Det finns samordningsvinster …".
     r"|bedömer att (arbetet|det|åtgärden)\w* (bör|kan)|ser att det finns möjlighet\w*"
     r"|ser (en |stora )?möjlighet\w*|samordningsvinster|(stora |sociala )+fördelar"
-    r"|ger kunskap|ser behov av)"
+    r"|ger kunskap|ser behov av"
+    # Agreement shown by intent or need rather than by verdict: "planerar för att inrätta
+    # minst en Community Center", "anser förvaltningen att det behövs en analys", "kan
+    # utvecklas i linje med förslagen åtgärd", "kan vara en tillgång".
+    r"|planerar (för )?att (inrätta|etablera|införa)|ser det som nödvändigt"
+    rf"|anser {_SUBJECT} att det behövs|{_SUBJECT} anser att det behövs|{_SUBJECT} har behov av att"
+    r"|i linje med (förslag\w*|föreslag\w*|åtgärd\w*|rekommendation\w*|pågående)"
+    r"|spela en (viktig|central|stor) roll|(kan vara|är) en tillgång)"
 )
 _RESERVATION = re.compile(
     r"\b(förutsatt|under förutsättning|dock|däremot|men anser|men bör|men har inte"
     r"|(ytterligare|mer|ökade|krävs|kräver) resurser|medel (avsätts|tilldelas|tillförs)"
     r"|centrala medel|förutsätter|finansiering|behov av resurser|vill (\w+ )?understryka"
-    r"|bör utforma|lokala förutsättningar"
+    r"|bör utforma|lokala förutsättningar|(åtgärden|förslaget) kräver|med hänsyn till"
     r"|kostsam\w*|höga krav|bör (samordnas|organiseras|utarbetas|inrättas|hanteras) central\w*"
-    r"|utmaning\w*|svårighet\w*|hinder|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
+    r"|utmaning\w*|svårighet\w*|hinder för (ett |dess )?(genomförande|införande)"
+    r"|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
 )
+# Contrast and emphasis qualify what came before them: in "vill dock understryka att den
+# är positiv" the "dock" is not a reservation on the praise that follows it.
+_QUALIFIES_BEFORE = re.compile(r"\b(dock|däremot|vill (\w+ )?understryka)\b")
+# A condition stated without praise still says "yes, if": "… kommer att krävas ytterligare
+# resurser", "… förutsatt finansiering".
+_CONDITION_ONLY = re.compile(r"\b(förutsatt|under förutsättning att"
+                             r"|(krävs|krävas|kräver) ytterligare resurser)\b")
 # How far after the praise a reservation still qualifies it (sentences).
 RESERVATION_WINDOW = 3
 
@@ -87,9 +102,14 @@ def classify(sentences: list[Sentence]) -> tuple[str, str, str, Sentence | None]
         if m := _POSITIVE.search(t):
             # A reservation in the praising sentence or in the next few.
             after = " ".join(texts[i:i + 1 + RESERVATION_WINDOW])
-            if r := _RESERVATION.search(after):
+            for r in _RESERVATION.finditer(after):
+                if r.start() < m.start() and _QUALIFIES_BEFORE.fullmatch(r.group(0)):
+                    continue
                 return FORBEHALL, m.group(0), r.group(0), s
             return POSITIV, m.group(0), "", s
+    for s, t in zip(sentences, texts, strict=True):
+        if m := _CONDITION_ONLY.search(t):
+            return FORBEHALL, m.group(0), m.group(0), s
     return NEUTRAL, "", "", sentences[0]
 
 
@@ -106,12 +126,15 @@ def stance_of(statements: Statements, administration: str, report: str,
     if label == NEUTRAL and own:
         # "Förvaltningen ställer sig positiv till dessa förslag": a verdict on all the
         # proposals a paragraph names covers this one too.
-        groups = {s.group for s in own}
-        collective = [s for g in groups for s in statements.of_group(g)
-                      if s not in own and _COLLECTIVE.search(normalize_for_match(s.text))]
-        found = classify(collective)
-        if found[0] != NEUTRAL:
-            label, trigger, reservation, sentence = found
+        for group in dict.fromkeys(s.group for s in own):
+            paragraph = statements.of_group(group)
+            for i, s in enumerate(paragraph):
+                if s in own or not _COLLECTIVE.search(normalize_for_match(s.text)):
+                    continue
+                # The verdict with the sentences after it, where its reservations stand.
+                found = classify(paragraph[i:i + 1 + RESERVATION_WINDOW])
+                if found[0] != NEUTRAL and found[3] is s:
+                    return Stance(administration, report, number, *found)
     return Stance(administration, report, number, label, trigger, reservation, sentence)
 
 

