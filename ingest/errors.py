@@ -23,3 +23,7 @@ class LLMError(NamndsvarError):
 
 class BuildInProgressError(IndexStateError):
     """Another process is building the index in the same directory."""
+
+
+class FilterError(NamndsvarError):
+    """A filter names something the index does not hold (a source, an administration …)."""

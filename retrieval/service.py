@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.embed import Embedder
+from ingest.errors import FilterError
 from ingest.models import Chunk, Measure
 from ingest.settings import Settings
 from retrieval.answer import Answer, OfflineAnswerer
@@ -47,12 +48,14 @@ class Service:
     # -- questions ------------------------------------------------------------------------
     def search(self, question: str, *, k: int = 10, filters: Filters | None = None
                ) -> SearchResult:
+        self.check_filters(filters)
         return self.searcher.search(question, k=k, filters=filters)
 
     def ask(self, question: str, *, filters: Filters | None = None,
             mode: str = "offline") -> Answer:
         """Answer offline, or through the chat model when one is configured and asked for;
         the LLM path falls back to the offline answer with a visible notice."""
+        self.check_filters(filters)
         if mode == "llm" and self.chat_model is not None:
             from retrieval.llm import LLMAnswerer
 
@@ -62,6 +65,26 @@ class Service:
         if mode == "llm":
             answer.notices.append("Ingen språkmodell är inställd; offline-svaret visas.")
         return answer
+
+    def check_filters(self, filters: Filters | None) -> None:
+        """A filter on a name the index lacks would silently match nothing: say so."""
+        if filters is None:
+            return
+        chunks = self.index.chunks
+        known = {
+            ("källa", "källor"): (filters.sources, set(self.sources)),
+            ("förvaltning", "förvaltningar"): (filters.administrations,
+                                               {c.administration for c in chunks}),
+            ("delrapport", "delrapporter"): (filters.reports,
+                                             {r for r, _ in self.statements.measures}),
+            ("åtgärd", "åtgärder"): (filters.measures,
+                                     {n for _, n in self.statements.measures}),
+        }
+        for (one, many), (asked, have) in known.items():
+            if unknown := [x for x in asked if x not in have]:
+                listing = ", ".join(sorted(have, key=str))
+                raise FilterError(f"Okänd {one} i filtret: {', '.join(unknown)}. "
+                                  f"Indexet har dessa {many}: {listing}.")
 
     def answer_dict(self, answer: Answer) -> dict:
         return answer.as_dict(self.index.layouts)

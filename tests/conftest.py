@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,14 @@ from ingest.models import Annex
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX, Settings
 from ingest.tokens import stems
+
+
+@pytest.fixture(autouse=True)
+def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read NAMNDSVAR_* variables; a developer's shell must not steer the tests."""
+    for key in list(os.environ):
+        if key.startswith("NAMNDSVAR_"):
+            monkeypatch.delenv(key)
 
 
 class HashEmbedder:

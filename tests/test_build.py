@@ -34,14 +34,6 @@ FakeIndex = tuple[Settings, object, BuildSummary]
 PROBE = "Vad tycker Skärholmen om lotsar?"
 
 
-@pytest.fixture(autouse=True)
-def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read NAMNDSVAR_* variables; a developer's shell must not steer these tests."""
-    for key in list(os.environ):
-        if key.startswith("NAMNDSVAR_"):
-            monkeypatch.delenv(key)
-
-
 def _clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NAMNDSVAR_")}
     env["HF_HUB_OFFLINE"] = "1"

@@ -32,13 +32,6 @@ PROBE = "Vad tycker Skärholmen om lotsar?"
 FakeIndex = tuple[Settings, HashEmbedder, BuildSummary]
 
 
-@pytest.fixture(autouse=True)
-def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(os.environ):
-        if key.startswith("NAMNDSVAR_"):
-            monkeypatch.delenv(key)
-
-
 def _questions(step: int) -> list[str]:
     return [g.question for g in load_gold()][::step]
 

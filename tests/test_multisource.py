@@ -19,6 +19,7 @@ import pytest
 from conftest import HashEmbedder
 
 from ingest.build import BuildSummary, build_index, current_build
+from ingest.errors import FilterError
 from ingest.records import read_chunks
 from ingest.settings import DEFAULT_ANNEX, PROJECT_ROOT, Settings
 from retrieval import __main__ as cli
@@ -38,13 +39,6 @@ QUESTIONS = [
     "Vilka förvaltningar nämner projektet Samverkan Östberga?",
     "Har Bromma lämnat någon skrivelse?",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(os.environ):
-        if key.startswith("NAMNDSVAR_"):
-            monkeypatch.delenv(key)
 
 
 class Built:
@@ -129,10 +123,22 @@ def test_without_a_filter_both_sources_appear(built: Built, question: str) -> No
     assert [p.id for p in both.passages] == [p.id for p in result.passages]
 
 
-def test_filter_on_an_unknown_source_finds_nothing(built: Built) -> None:
-    """Documented behaviour: no error, no passages."""
-    result = built.service.search(PROBE, filters=Filters(sources=["finns-inte.txt"]))
-    assert result.passages == []
+def test_filter_on_an_unknown_name_is_refused_with_the_known_ones(built: Built) -> None:
+    # An empty result would look like "the annex says nothing"; a typo must say so.
+    unknown = Filters(sources=["finns-inte.txt"])
+    for call in (built.service.search, built.service.ask):
+        with pytest.raises(FilterError) as caught:
+            call(PROBE, filters=unknown)
+        message = str(caught.value)
+        assert "finns-inte.txt" in message and FIRST in message and SECOND in message
+    with pytest.raises(FilterError, match="Okänd förvaltning i filtret: Fasta"):
+        built.service.ask(PROBE, filters=Filters(administrations=["Fasta"]))
+    with pytest.raises(FilterError, match=r"Okänd åtgärd i filtret: 9\.9\.9"):
+        built.service.search(PROBE, filters=Filters(measures=["9.9.9"]))
+    with pytest.raises(FilterError, match="Okänd delrapport"):
+        built.service.search(PROBE, filters=Filters(reports=["Stad i samverkn"]))
+    # the searcher itself only filters; the names were checked at the service
+    assert built.service.searcher.search(PROBE, filters=unknown).passages == []
 
 
 # -- answers --------------------------------------------------------------------------------
@@ -230,6 +236,17 @@ def test_cli_source_flag(cli_on_built: Built, capsys: pytest.CaptureFixture[str]
     assert {p["source"] for p in data["passages"]} == expected
 
 
+def test_cli_unknown_source_exits_with_the_message(cli_on_built: Built,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["search", "--json", "--index", str(cli_on_built.settings.index_dir),
+                     "--source", "finns-inte.txt", PROBE])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert "Okänd källa i filtret: finns-inte.txt" in captured.err
+    assert FIRST in captured.err
+
+
 def test_cli_help_lists_the_source_flag() -> None:
     result = subprocess.run([sys.executable, "-m", "retrieval", "search", "--help"],
                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
@@ -245,16 +262,18 @@ def test_cli_source_flag_with_the_real_model(real_index: Settings) -> None:
     env["HF_HUB_OFFLINE"] = "1"
     assert current_build(real_index.index_dir)
 
-    def search(source: str) -> dict:
-        result = subprocess.run(
+    def search(source: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
             [sys.executable, "-m", "retrieval", "search", "--json", "--index",
              str(real_index.index_dir), "--source", source, PROBE],
             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
             check=False)
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
 
     own = search(DEFAULT_ANNEX.name)
-    assert own["passages"]
-    assert {p["source"] for p in own["passages"]} == {DEFAULT_ANNEX.name}
-    assert search("finns-inte.txt")["passages"] == []
+    assert own.returncode == 0, own.stderr
+    passages = json.loads(own.stdout)["passages"]
+    assert passages
+    assert {p["source"] for p in passages} == {DEFAULT_ANNEX.name}
+    unknown = search("finns-inte.txt")
+    assert unknown.returncode == 2
+    assert "Okänd källa i filtret: finns-inte.txt" in unknown.stderr

@@ -44,14 +44,6 @@ PROBE = "Vad tycker Skärholmen om lotsar?"
 LIST_PROBE = "Vilka förvaltningar nämner projektet Samverkan Östberga?"
 
 
-@pytest.fixture(autouse=True)
-def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read NAMNDSVAR_* variables; a developer's shell must not steer these tests."""
-    for key in list(os.environ):
-        if key.startswith("NAMNDSVAR_"):
-            monkeypatch.delenv(key)
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Service:
     """The real annex with the hash embedder, shared by the question tests (read only)."""
