@@ -94,6 +94,11 @@ def build_index(
     started = time.perf_counter()
     timings: dict[str, float] = {}
     if embedder is None:
+        # Loading the model takes seconds; a bad file should be refused before that.
+        # (The real parse below needs the model's tokenizer for its chunk budget.)
+        for path in paths:
+            progress(f"Kontrollerar {Path(path).name} …")
+            parse_file(Path(path))
         progress(f"Laddar embeddingmodellen {settings.embedding_model} …")
         embedder = SentenceTransformerEmbedder(settings)
     timings["model_s"] = time.perf_counter() - started

@@ -322,6 +322,20 @@ def test_undecodable_file_is_a_document_error(fake_index: FakeIndex, tmp_path: P
         _assert_untouched(settings, embedder, summary.build_id)
 
 
+def test_bad_document_is_refused_before_the_model_loads(tmp_path: Path) -> None:
+    # With a model path that cannot load, the document's own error must come first:
+    # a bad file costs no model-loading wait.
+    empty = tmp_path / "tom.txt"
+    empty.write_text("", encoding="utf-8")
+    messages: list[str] = []
+    settings = Settings(index_dir=tmp_path / "index",
+                        embedding_model=str(tmp_path / "ingen-modell"))
+    with pytest.raises(DocumentError):
+        build_index([empty], settings, progress=messages.append)
+    assert not any("embeddingmodellen" in m for m in messages), messages
+    assert not (tmp_path / "index").exists() or not current_build(tmp_path / "index")
+
+
 # -- the CLI -----------------------------------------------------------------------------
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
