@@ -13,6 +13,8 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from ingest.catalog import TitleIndex
 from ingest.models import Measure
@@ -585,21 +587,43 @@ def _match_tokens(text: str) -> set[str]:
 
 
 def _found(word: str, tokens: set[str], partial: float) -> float:
-    if word in tokens or any(stem_matches(word, t) for t in tokens):
+    relations = [_relation(word, t) for t in tokens]
+    if any(r.whole for r in relations):
         return 1.0
-    for cut in range(3, len(word) - 2):
-        head, tail = word[:cut], word[cut:]
-        if any(t.startswith(head) and len(head) >= 4 for t in tokens) and any(
-            t == tail or t.startswith(tail) for t in tokens
-        ):
-            return 1.0
+    # Both parts of a compound, in different words ("bank med praktikplatser").
+    heads = {c for r in relations for c in r.heads}
+    if heads and heads & {c for r in relations for c in r.tails}:
+        return 1.0
     # The text has one part of the asked compound: the last part (Swedish compounds end
     # in their head: a "medborgarbudget" is a budget) counts more than the first.
-    if any(len(t) >= 4 and word.endswith(t) for t in tokens):
+    if any(r.ends for r in relations):
         return partial
-    if any(stem_matches(t, word) for t in tokens):
+    if any(r.inside for r in relations):
         return partial * 0.4
     return 0.0
+
+
+class _Relation(NamedTuple):
+    whole: bool  # the token is the word, or a form of it
+    heads: frozenset[int]  # cuts where the word's first part (4+ letters) starts the token
+    tails: frozenset[int]  # cuts where the word's last part starts the token
+    ends: bool  # the word ends in the token
+    inside: bool  # the token's stem matches the word
+
+
+# How a question word relates to a text token does not change between questions, and a
+# corpus has few distinct tokens: with many sources, list answers test the same pairs
+# over and over.
+@lru_cache(maxsize=1 << 20)
+def _relation(word: str, token: str) -> _Relation:
+    cuts = range(4, len(word) - 2)
+    return _Relation(
+        whole=word == token or stem_matches(word, token),
+        heads=frozenset(c for c in cuts if token.startswith(word[:c])),
+        tails=frozenset(c for c in cuts if token.startswith(word[c:])),
+        ends=len(token) >= 4 and word.endswith(token),
+        inside=stem_matches(token, word),
+    )
 
 
 def _title(measure: Measure | None) -> str:
