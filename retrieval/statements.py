@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from ingest.catalog import TitleIndex, number_key, references_in
 from ingest.models import OWN_ROLES, Chunk, Measure
-from ingest.text import normalize_ws
+from ingest.registry import KNOWN_REPORTS
+from ingest.text import normalize_for_match, normalize_ws
 from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, derived_matches
 from retrieval.index import OpenIndex
 
@@ -21,6 +22,15 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"”•A-ZÅÄÖ0-9])|\n\s*•\s*")
 _LABEL = re.compile(r"^(Kommentar|Svar|Hantering)\s*:\s*")
 
 MeasureKey = tuple[str, str]  # (report, number)
+# Naming the commission or a report says nothing about which measure a sentence is about,
+# yet their names share words with many titles ("… för ett socialt hållbart Stockholm"
+# with "socialt hållbar stadsplanering"): they are left out before matching titles.
+_NAMES = re.compile(
+    r"((kommissionen|kommission) för )?(ett )?socialt hållbart stockholm|hållbarhetskommission\w*|"
+    + "|".join(re.escape(normalize_for_match(t)) for r in KNOWN_REPORTS
+               for t in sorted({r.full_title, *r.full_title.split(" – "), *r.cues},
+                               key=len, reverse=True))
+)
 # Share of a measure title's (IDF-weighted) words a sentence must hold to be about it.
 WORDING = 0.3
 STRONG = 0.4
@@ -172,6 +182,7 @@ class Statements:
 
 
     def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
+        text = _without_names(text)
         return tuple((m.report, m.number)
                      for report in (sorted(reports) or [None])
                      for m, _ in self._titles.best(text, report=report, threshold=QUOTED))
@@ -181,6 +192,7 @@ class Statements:
         """In prose, a sentence that clearly describes a measure speaks of it
         ("… en lotsfunktion inrättas …" is 4.1.1). Where the text names no report, any
         report's measure may match, but only clearly."""
+        text = _without_names(text)
         floor = WORDING if reports else STRONG
         candidates = [(score, m.report, m.number)
                       for report in (sorted(reports) or [None])
@@ -190,7 +202,7 @@ class Statements:
         candidates.sort(reverse=True)
         best = candidates[0][0]
         if best >= STRONG:  # one sentence may describe several measures outright
-            return tuple((r, n) for sc, r, n in candidates if sc >= STRONG - 0.05), True
+            return tuple((r, n) for sc, r, n in candidates if sc >= STRONG), True
         if strong_only:
             return (), False
         # A weak match counts only as a clear winner.
@@ -230,6 +242,10 @@ class StatementsView:
     def measures_of(self, administration: str) -> list[MeasureKey]:
         keys = {m for s in self.of_administration(administration) for m in s.measures}
         return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
+
+
+def _without_names(text: str) -> str:
+    return _NAMES.sub(" ", normalize_for_match(text))
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
