@@ -27,6 +27,7 @@ from ingest.parse import parse_file
 from ingest.settings import PROJECT_ROOT, Settings
 from retrieval.index import open_index
 from retrieval.search import Searcher, Weights
+from retrieval.statements import Statements
 
 GOLD_PATH = PROJECT_ROOT / "data" / "eval" / "gold_questions.jsonl"
 STANCE_GOLD = PROJECT_ROOT / "data" / "eval" / "stance_gold.jsonl"
@@ -267,7 +268,7 @@ def load_jsonl(path: Path) -> list[dict]:
             if line.strip()]
 
 
-def evaluate_stances(statements, development: list[dict],
+def evaluate_stances(statements: Statements, development: list[dict],
                      held_out: list[dict] | None = None) -> dict:
     """Stance labels of the matrix against hand labels; a labelled pair the matrix lacks
     counts as wrong. Held-out pairs labelled "ej om åtgärden" measure the linking instead:
@@ -317,7 +318,6 @@ def run(settings: Settings, *, grid: bool = False, baseline: bool = True,
     }
     if answers:
         from retrieval.answer import OfflineAnswerer
-        from retrieval.statements import Statements
 
         statements = Statements(index)
         answerer = OfflineAnswerer(searcher, statements)
