@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.models import Measure
 from ingest.tokens import DOMAIN_STOPWORDS, STOPWORDS, stem_matches, stems
@@ -75,10 +76,14 @@ class TitleIndex:
                  drop: frozenset[str] = STOPWORDS | DOMAIN_STOPWORDS,
                  match: Callable[[str, str], bool] = stem_matches) -> None:
         self._drop = drop
-        self._match = match
+        # Pure and asked about the same (title stem, text token) pairs again and again:
+        # with many sources, linking sentences to titles would otherwise dominate loading.
+        self._match = lru_cache(maxsize=1 << 20)(match)
+        self._title_stems_of = lru_cache(maxsize=1 << 16)(self._title_stems_matching)
         self._titles: list[tuple[Measure, list[str]]] = [
             (m, sorted(set(stems(m.title, drop=drop)))) for m in measures
         ]
+        self._all_stems = sorted({s for _, title_stems in self._titles for s in title_stems})
         df: dict[str, int] = {}
         for _, title_stems in self._titles:
             for s in title_stems:
@@ -101,25 +106,37 @@ class TitleIndex:
         mine = next((t for m, t in self._titles if m.key == measure.key), [])
         return max(self._weighted(mine, set(other)), self._weighted(other, set(mine)))
 
-    def _weighted(self, title_stems: list[str], tokens: set[str]) -> float:
+    def _weighted(self, title_stems: list[str], tokens: set[str],
+                  found: set[str] | None = None) -> float:
         idf = [self._idf.get(s, self._max_idf) for s in title_stems]
         total = sum(idf)
         if not total:
             return 0.0
-        hit = sum(w for s, w in zip(title_stems, idf, strict=True)
-                  if any(self._match(s, t) for t in tokens))
+        if found is None:
+            found = {s for s in title_stems if any(self._match(s, t) for t in tokens)}
+        hit = sum(w for s, w in zip(title_stems, idf, strict=True) if s in found)
         return hit / total
+
+    def _found(self, tokens: set[str]) -> set[str]:
+        """The stems of this index's titles that the text holds."""
+        held: set[str] = set()
+        for t in tokens:
+            held |= self._title_stems_of(t)
+        return held
+
+    def _title_stems_matching(self, token: str) -> frozenset[str]:
+        # Per text token, once: a corpus repeats its tokens far more than titles change.
+        return frozenset(s for s in self._all_stems if self._match(s, token))
 
     def best(
         self, text: str, *, report: str | None = None, threshold: float = 0.6
     ) -> list[tuple[Measure, float]]:
         """Measures whose title the text clearly matches, best first."""
         tokens = set(stems(text))
-        scored = [
-            (m, self._weighted(title_stems, tokens))
-            for m, title_stems in self._titles
-            if (report is None or m.report == report) and len(title_stems) >= 2
-        ]
+        titles = [(m, title_stems) for m, title_stems in self._titles
+                  if (report is None or m.report == report) and len(title_stems) >= 2]
+        found = self._found(tokens)
+        scored = [(m, self._weighted(title_stems, tokens, found)) for m, title_stems in titles]
         return sorted(
             [(m, s) for m, s in scored if s >= threshold], key=lambda x: (-x[1], x[0].number)
         )
