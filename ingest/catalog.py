@@ -69,6 +69,9 @@ def family(number: str) -> tuple[int, int]:
     return (int(parts[0]), len(parts))
 
 
+_NONE: frozenset[str] = frozenset()  # shared, so cached misses cost no memory
+
+
 class TitleIndex:
     """Weighted stem overlap between a text and measure titles (IDF over all titles)."""
 
@@ -76,9 +79,9 @@ class TitleIndex:
                  drop: frozenset[str] = STOPWORDS | DOMAIN_STOPWORDS,
                  match: Callable[[str, str], bool] = stem_matches) -> None:
         self._drop = drop
-        # Pure and asked about the same (title stem, text token) pairs again and again:
-        # with many sources, linking sentences to titles would otherwise dominate loading.
-        self._match = lru_cache(maxsize=1 << 20)(match)
+        self._match = match
+        # A corpus repeats its tokens far more than there are titles: each token is
+        # compared with all title stems once, or linking would dominate loading at scale.
         self._title_stems_of = lru_cache(maxsize=1 << 16)(self._title_stems_matching)
         self._titles: list[tuple[Measure, list[str]]] = [
             (m, sorted(set(stems(m.title, drop=drop)))) for m in measures
@@ -125,8 +128,7 @@ class TitleIndex:
         return held
 
     def _title_stems_matching(self, token: str) -> frozenset[str]:
-        # Per text token, once: a corpus repeats its tokens far more than titles change.
-        return frozenset(s for s in self._all_stems if self._match(s, token))
+        return frozenset(s for s in self._all_stems if self._match(s, token)) or _NONE
 
     def best(
         self, text: str, *, report: str | None = None, threshold: float = 0.6

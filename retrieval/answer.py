@@ -611,16 +611,19 @@ class _Relation(NamedTuple):
     inside: bool  # the token's stem matches the word
 
 
+_NO_CUTS: frozenset[int] = frozenset()  # shared by most relations
+
+
 # How a question word relates to a text token does not change between questions, and a
 # corpus has few distinct tokens: with many sources, list answers test the same pairs
-# over and over.
-@lru_cache(maxsize=1 << 20)
+# over and over. Bounded: one question's words against a corpus vocabulary fit.
+@lru_cache(maxsize=1 << 18)
 def _relation(word: str, token: str) -> _Relation:
     cuts = range(4, len(word) - 2)
     return _Relation(
         whole=word == token or stem_matches(word, token),
-        heads=frozenset(c for c in cuts if token.startswith(word[:c])),
-        tails=frozenset(c for c in cuts if token.startswith(word[c:])),
+        heads=frozenset(c for c in cuts if token.startswith(word[:c])) or _NO_CUTS,
+        tails=frozenset(c for c in cuts if token.startswith(word[c:])) or _NO_CUTS,
         ends=len(token) >= 4 and word.endswith(token),
         inside=stem_matches(token, word),
     )
