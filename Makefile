@@ -40,7 +40,7 @@ test: setup browser-deps
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# The ×100 size alone embeds 33 200 chunks (about half an hour here): BENCH_SIZES=1,10 is quick.
+# The ×100 size alone embeds 33 200 chunks (about 25 minutes here): BENCH_SIZES=1,10 is quick.
 BENCH_SIZES ?= 1,10,100
 bench: setup
 	$(PY) -m retrieval.bench --sizes $(BENCH_SIZES)
