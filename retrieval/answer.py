@@ -197,7 +197,7 @@ class OfflineAnswerer:
 
     # -- entry point --------------------------------------------------------------------
     def answer(self, question: str, filters: Filters | None = None) -> Answer:
-        if filters and filters.sources and self.statements is not None:
+        if filters and filters.sources:
             # A source filter: answer from that annex's sentences only (a copy, so that
             # concurrent questions without the filter are untouched).
             scoped = copy.copy(self)
@@ -325,7 +325,7 @@ class OfflineAnswerer:
     # -- answer kinds ---------------------------------------------------------------------
     def _no_statement(self, d: Detected, passages: list[Passage], cites: _Cites,
                       filters: Filters | None) -> str:
-        silent = self._silent_administrations(filters)
+        silent = self._silent_administrations()
         if d.administrations:
             lines = []
             for admin in d.administrations:
@@ -353,20 +353,15 @@ class OfflineAnswerer:
             lines.append(f"- **{admin}** (”{silent[admin][1][0].flat}”) [{n}]")
         return "\n".join(lines)
 
-    def _silent_administrations(self, filters: Filters | None
-                                ) -> dict[str, tuple[Passage, list[Sentence]]]:
-        """Administrations whose section is only "Skrivelse saknas.", with that passage."""
-        out: dict[str, tuple[Passage, list[Sentence]]] = {}
-        for admin, lines in self.statements.silent.items():
-            for line in lines:
-                if not (filters and filters.sources and line.source not in filters.sources):
-                    out[admin] = (self._passage_of(line), [line])
-                    break
-        return out
+    def _silent_administrations(self) -> dict[str, tuple[Passage, list[Sentence]]]:
+        """Administrations whose section is only "Skrivelse saknas.", with that passage
+        (in the sources answered from: a source filter scopes `statements`)."""
+        return {admin: (self._passage_of(lines[0]), [lines[0]])
+                for admin, lines in self.statements.silent.items()}
 
     def _position(self, q: str, d: Detected, topic: list[str], passages: list[Passage],
                   cites: _Cites, english: bool) -> str | None:
-        silent = self._silent_administrations(None)
+        silent = self._silent_administrations()
         parts: list[str] = []
         for admin in d.administrations[:3]:
             if admin in silent:
@@ -489,7 +484,7 @@ class OfflineAnswerer:
         admins = [a for a in self._kind_of if not kinds or self._kind_of[a] in kinds]
         if filters and filters.administrations:
             admins = [a for a in admins if a in filters.administrations]
-        silent = self._silent_administrations(filters)
+        silent = self._silent_administrations()
         measures = self._question_measures(q, d, topic=topic)
         by_label: dict[str, list[tuple[str, Sentence, str]]] = {}
         for admin in admins:

@@ -38,6 +38,13 @@ class Service:
         self.offline = OfflineAnswerer(self.searcher, self.statements)
         self.chat_model = chat_model
         self._stances: list[Stance] | None = None
+        # What a filter may name (check_filters), collected once rather than per question.
+        self._known: dict[str, tuple[str, set[str]]] = {
+            "källa": ("källor", set(index.sources)),
+            "förvaltning": ("förvaltningar", {c.administration for c in index.chunks}),
+            "delrapport": ("delrapporter", {r for r, _ in self.statements.measures}),
+            "åtgärd": ("åtgärder", {n for _, n in self.statements.measures}),
+        }
 
     @classmethod
     def from_settings(cls, settings: Settings, *, embedder: Embedder | None = None,
@@ -70,21 +77,13 @@ class Service:
         """A filter on a name the index lacks would silently match nothing: say so."""
         if filters is None:
             return
-        chunks = self.index.chunks
-        known = {
-            ("källa", "källor"): (filters.sources, set(self.sources)),
-            ("förvaltning", "förvaltningar"): (filters.administrations,
-                                               {c.administration for c in chunks}),
-            ("delrapport", "delrapporter"): (filters.reports,
-                                             {r for r, _ in self.statements.measures}),
-            ("åtgärd", "åtgärder"): (filters.measures,
-                                     {n for _, n in self.statements.measures}),
-        }
-        for (one, many), (asked, have) in known.items():
-            if unknown := [x for x in asked if x not in have]:
-                listing = ", ".join(sorted(have, key=str))
-                raise FilterError(f"Okänd {one} i filtret: {', '.join(unknown)}. "
-                                  f"Indexet har dessa {many}: {listing}.")
+        asked = {"källa": filters.sources, "förvaltning": filters.administrations,
+                 "delrapport": filters.reports, "åtgärd": filters.measures}
+        for kind, names in asked.items():
+            plural, have = self._known[kind]
+            if unknown := [x for x in names if x not in have]:
+                raise FilterError(f"Okänd {kind} i filtret: {', '.join(unknown)}. "
+                                  f"Indexet har dessa {plural}: {', '.join(sorted(have))}.")
 
     def answer_dict(self, answer: Answer) -> dict:
         return answer.as_dict(self.index.layouts)

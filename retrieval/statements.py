@@ -104,8 +104,7 @@ class Statements:
                           number: str) -> list[Sentence]:
         """Its answer under the measure's own heading where it has one; else all its
         sentences on the measure."""
-        own = self.on_measure(administration, report, number)
-        return [s for s in own if s.under_heading] or own
+        return _heading_first(self.on_measure(administration, report, number))
 
     def measures_of(self, administration: str) -> list[MeasureKey]:
         keys = [(r, n) for (a, r, n) in self._by_measure if a == administration]
@@ -181,22 +180,24 @@ class Statements:
         return out
 
 
-    def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
+    def _title_matches(self, text: str, reports: set[str], threshold: float
+                       ) -> list[tuple[float, str, str]]:
+        """(score, report, number) of the titles the text matches, in its reports (any
+        report where it names none); the commission's and reports' names left out."""
         text = _without_names(text)
-        return tuple((m.report, m.number)
-                     for report in (sorted(reports) or [None])
-                     for m, _ in self._titles.best(text, report=report, threshold=QUOTED))
+        return [(score, m.report, m.number)
+                for report in (sorted(reports) or [None])
+                for m, score in self._titles.best(text, report=report, threshold=threshold)]
+
+    def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
+        return tuple((r, n) for _, r, n in self._title_matches(text, reports, QUOTED))
 
     def _worded_measures(self, text: str, reports: set[str], strong_only: bool = False
                          ) -> tuple[tuple[MeasureKey, ...], bool]:
         """In prose, a sentence that clearly describes a measure speaks of it
         ("… en lotsfunktion inrättas …" is 4.1.1). Where the text names no report, any
         report's measure may match, but only clearly."""
-        text = _without_names(text)
-        floor = WORDING if reports else STRONG
-        candidates = [(score, m.report, m.number)
-                      for report in (sorted(reports) or [None])
-                      for m, score in self._titles.best(text, report=report, threshold=floor)]
+        candidates = self._title_matches(text, reports, WORDING if reports else STRONG)
         if not candidates:
             return (), False
         candidates.sort(reverse=True)
@@ -236,12 +237,16 @@ class StatementsView:
 
     def answer_on_measure(self, administration: str, report: str,
                           number: str) -> list[Sentence]:
-        own = self.on_measure(administration, report, number)
-        return [s for s in own if s.under_heading] or own
+        return _heading_first(self.on_measure(administration, report, number))
 
     def measures_of(self, administration: str) -> list[MeasureKey]:
         keys = {m for s in self.of_administration(administration) for m in s.measures}
         return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
+
+
+def _heading_first(own: list[Sentence]) -> list[Sentence]:
+    """Its answer under the measure's own heading where it has one; else all of it."""
+    return [s for s in own if s.under_heading] or own
 
 
 def _without_names(text: str) -> str:

@@ -361,8 +361,7 @@ def _assert_clean_failure(result: subprocess.CompletedProcess[str], *words: str)
         assert word in result.stderr, (word, result.stderr)
 
 
-@pytest.mark.slow  # `ingest build` loads the real model before it reads the files
-@pytest.mark.parametrize("make", [
+@pytest.mark.parametrize("make", [  # refused before the model loads, so not slow
     _encrypted_pdf,
     _binary,
 ], ids=["encrypted-pdf", "binary"])
