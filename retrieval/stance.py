@@ -47,7 +47,9 @@ _POSITIVE = re.compile(
     r"|planerar (för )?att (inrätta|etablera|införa)|ser det som nödvändigt"
     rf"|anser {_SUBJECT} att det behövs|{_SUBJECT} anser att det behövs|{_SUBJECT} har behov av att"
     r"|i linje med (förslag\w*|föreslag\w*|åtgärd\w*|rekommendation\w*|pågående)"
-    r"|spela en (viktig|central|stor) roll|(kan vara|är) en tillgång)"
+    r"|spela en (viktig|central|stor) roll|(kan vara|är) en tillgång"
+    # "Den föreslagna kartläggningen … är nödvändig för att utveckla kunskapen".
+    r"|är (\w+ )?nödvändig\w* för att)"
 )
 _RESERVATION = re.compile(
     r"\b(förutsatt|under förutsättning|dock|däremot|men anser|men bör|men har inte"
@@ -117,6 +119,11 @@ _COLLECTIVE = re.compile(
     r"\b(dessa|de|båda|samtliga|alla|övriga) (\w+ )?(förslag|åtgärd|rekommendation)\w*"
     r"|\b(förslagen|rekommendationerna|åtgärdsförslagen|åtgärderna)\b"
 )
+# "dessa förslag" points back at the proposals just named, not at every one the paragraph
+# named earlier ("Rapporten innehåller även två förslag … Förvaltningen ställer sig positiv
+# till dessa förslag" is not a verdict on the lotsar discussed before them).
+_ANAPHORIC = re.compile(r"\b(dessa|de|båda) (\w+ )?(förslag|åtgärd|rekommendation)\w*")
+ANAPHORA_REACH = 2  # sentences before the verdict that "dessa" can point back to
 
 
 def stance_of(statements: Statements, administration: str, report: str,
@@ -129,7 +136,12 @@ def stance_of(statements: Statements, administration: str, report: str,
         for group in dict.fromkeys(s.group for s in own):
             paragraph = statements.of_group(group)
             for i, s in enumerate(paragraph):
-                if s in own or not _COLLECTIVE.search(normalize_for_match(s.text)):
+                text = normalize_for_match(s.text)
+                if s in own or not _COLLECTIVE.search(text):
+                    continue
+                before = paragraph[max(0, i - ANAPHORA_REACH):i]
+                if _ANAPHORIC.search(text) and not any(
+                        (report, number) in p.measures for p in before):
                     continue
                 # The verdict with the sentences after it, where its reservations stand.
                 found = classify(paragraph[i:i + 1 + RESERVATION_WINDOW])

@@ -31,6 +31,14 @@ _NAMES = re.compile(
                for t in sorted({r.full_title, *r.full_title.split(" – "), *r.cues},
                                key=len, reverse=True))
 )
+# A sentence about the commission's reports or recommendations as a whole ("Hållbarhets-
+# kommissionen rekommenderar i sina rapporter ett stort antal åtgärder för att …",
+# "Delrapporterna innehåller rekommendationer …") sums them up: it shares words with many
+# titles without being about any one measure.
+_SUMMARY = re.compile(
+    r"\b((del)?rapporter(na)?|rekommendationer(na)?|åtgärderna|rekommenderar"
+    r"|(i|utifrån) rapporten|kommissionens analys)\b(?! (att|om)\b)"
+)  # "rekommendationerna att genom stadsövergripande riktlinjer …" names what they say
 # Share of a measure title's (IDF-weighted) words a sentence must hold to be about it.
 WORDING = 0.3
 STRONG = 0.4
@@ -197,6 +205,8 @@ class Statements:
         """In prose, a sentence that clearly describes a measure speaks of it
         ("… en lotsfunktion inrättas …" is 4.1.1). Where the text names no report, any
         report's measure may match, but only clearly."""
+        if _SUMMARY.search(normalize_for_match(text)):
+            return (), False
         candidates = self._title_matches(text, reports, WORDING if reports else STRONG)
         if not candidates:
             return (), False

@@ -135,6 +135,8 @@ def test_classify_condition_without_praise_is_a_reservation() -> None:
     (["Förvaltningen har två mötesplatser som möjligen kan utvecklas i linje med förslagen "
       "åtgärd.", "Åtgärden ställer höga krav på resurser och lokaler."],
      FORBEHALL, "i linje med förslagen"),
+    (["Den föreslagna kartläggningen av civilsamhället är nödvändig för att utveckla "
+      "kunskapen om densamma."], POSITIV, "är nödvändig för att"),
     (["Neutrala samtalsledare kan vara en tillgång i dialogen.",
       "De bör samordnas centralt för att säkerställa neutralitet."],
      FORBEHALL, "kan vara en tillgång"),
@@ -223,6 +225,20 @@ def test_collective_verdict_keeps_the_reservation_after_it(
     assert got.sentence.flat == "Förvaltningen anser att förslagen är bra."
 
 
+def test_these_proposals_are_the_ones_just_named(fake_statements: Statements) -> None:
+    # Skarpnäck: "Rapporten innehåller även två förslag gällande … bidrag … Förvaltningen
+    # ställer sig positiv till dessa förslag." covers the two grant proposals (4.2.1,
+    # 4.2.2), not the civil-society development programme discussed before them (4.1.2).
+    for number in ("4.2.1", "4.2.2"):
+        got = stance_of(fake_statements, "Skarpnäck", "Stad i samverkan", number)
+        assert (got.label, got.trigger) == (POSITIV, "ställer sig positiv"), number
+    earlier = stance_of(fake_statements, "Skarpnäck", "Stad i samverkan", "4.1.2")
+    assert earlier.label == NEUTRAL
+    # "förslagen" with no "dessa" still means all the proposals of its paragraph
+    got = stance_of(fake_statements, "Enskede-Årsta-Vantör", "Stad i samverkan", "4.4.1")
+    assert got.trigger == "förslagen är bra"
+
+
 def test_prose_is_tied_to_measures_only_by_clear_wording(
         fake_statements: Statements) -> None:
     def measures(admin: str, start: str) -> set[str]:
@@ -245,6 +261,13 @@ def test_prose_is_tied_to_measures_only_by_clear_wording(
     # The commission's name ("… ett socialt hållbart Stockholm") is no measure's wording.
     assert measures("Hässelby-Vällingby", "I rapporterna föreslår Hållbarhetskommissionen") \
         == set()
+    # A sentence summing up the reports or their recommendations is about none of them,
+    # though it shares words with titles ("… det lokala civilsamhället" with 4.5.1) …
+    assert measures("Kulturförvaltningen", "Rekommendationerna innefattar") == set()
+    assert measures("Älvsjö", "Delrapporterna innehåller rekommendationer") == set()
+    # … but "rekommendationerna att …" says which ones it means.
+    assert measures("Enskede-Årsta-Vantör", "Förvaltningen ser positivt på "
+                    "rekommendationerna att") >= {"4.2.1", "4.2.2"}
 
 
 def test_no_statement_rows_cite_their_placeholder(matrix: list[Stance]) -> None:
