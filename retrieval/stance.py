@@ -41,10 +41,11 @@ _POSITIVE = re.compile(
     r"|bedömer att (arbetet|det|åtgärden)\w* (bör|kan)|ser att det finns möjlighet\w*"
     r"|ser (en |stora )?möjlighet\w*|samordningsvinster|(stora |sociala )+fördelar"
     r"|ger kunskap|ser behov av"
-    # Agreement shown by intent or need rather than by verdict: "planerar för att inrätta
-    # minst en Community Center", "anser förvaltningen att det behövs en analys", "kan
-    # utvecklas i linje med förslagen åtgärd", "kan vara en tillgång".
-    r"|planerar (för )?att (inrätta|etablera|införa)|ser det som nödvändigt"
+    # Agreement shown by a judgement of need or fit rather than by verdict: "Eftersom
+    # behovet av mötesplatser är stort", "anser förvaltningen att det behövs en analys",
+    # "kan utvecklas i linje med förslagen åtgärd", "kan vara en tillgång". A plan alone
+    # ("planerar att …", "ska se över …") states no opinion: neutral/beskrivande.
+    r"|behovet av (?!resurser|medel|finansiering)\w+ är (stort|stora)|ser det som nödvändigt"
     rf"|anser {_SUBJECT} att det behövs|{_SUBJECT} anser att det behövs|{_SUBJECT} har behov av att"
     r"|i linje med (förslag\w*|föreslag\w*|åtgärd\w*|rekommendation\w*|pågående)"
     r"|spela en (viktig|central|stor) roll|(kan vara|är) en tillgång"

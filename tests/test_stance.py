@@ -127,8 +127,12 @@ def test_classify_condition_without_praise_is_a_reservation() -> None:
 
 
 @pytest.mark.parametrize(("texts", "label", "trigger"), [
+    (["Eftersom behovet av mötesplatser är stort planerar förvaltningen att inrätta "
+      "Community Schools."], POSITIV, "behovet av mötesplatser är stort"),
+    # a plan alone is no opinion
     (["Förvaltningen planerar för att inrätta minst en Community Center under 2017."],
-     POSITIV, "planerar för att inrätta"),
+     NEUTRAL, ""),
+    (["Behovet av resurser är stort."], NEUTRAL, ""),
     (["Älvsjö hör inte till de prioriterade områdena, men även här anser förvaltningen att "
       "det behövs en analys av befolkningens sammansättning."],
      POSITIV, "anser förvaltningen att det behövs"),
