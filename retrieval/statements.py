@@ -43,6 +43,7 @@ _SUMMARY = re.compile(
 WORDING = 0.3
 STRONG = 0.4
 MARGIN = 0.05
+CLEAR_MARGIN = 0.1  # mid-paragraph, how far a weak match must lead every other title
 QUOTED = 0.75  # a sentence that names a number is also about a title it nearly quotes
 
 
@@ -179,10 +180,18 @@ class Statements:
                         # in a paragraph may be weaker.
                         named, strong = self._worded_measures(
                             text, reports, strong_only=bool(current))
+                    also: tuple[MeasureKey, ...] = ()
                     if named:
                         current = named
+                    elif current and not heading:
+                        # Mid-paragraph, a weaker match that no other title comes near is
+                        # about that measure too ("Möjligheten att staden utser en neutral
+                        # part som facilitator för dialoger bör utredas" is 4.3.2), but the
+                        # paragraph's topic goes on after it.
+                        also = tuple(m for m in self._clear_winner(text, reports)
+                                     if m not in current)
                     out.append(Sentence(text, start, end, chunk.source, chunk.administration,
-                                        group, chunk.id, segment.role, current,
+                                        group, chunk.id, segment.role, current + also,
                                         direct=by_number or strong or bool(heading),
                                         under_heading=bool(heading)))
         return out
@@ -199,6 +208,20 @@ class Statements:
 
     def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
         return tuple((r, n) for _, r, n in self._title_matches(text, reports, QUOTED))
+
+    def _clear_winner(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
+        """The one title a sentence matches at least weakly while every other title, in
+        any report, stays CLEAR_MARGIN behind it."""
+        if _SUMMARY.search(normalize_for_match(text)):
+            return ()
+        candidates = sorted(self._title_matches(text, reports, WORDING), reverse=True)
+        if not candidates:
+            return ()
+        best, report, number = candidates[0]
+        # any other title, in any report, must stay well behind it
+        runner_up = max((sc for sc, r, n in self._title_matches(text, set(), WORDING / 2)
+                         if (r, n) != (report, number)), default=0.0)
+        return ((report, number),) if best - runner_up >= CLEAR_MARGIN else ()
 
     def _worded_measures(self, text: str, reports: set[str], strong_only: bool = False
                          ) -> tuple[tuple[MeasureKey, ...], bool]:

@@ -265,6 +265,11 @@ def test_prose_is_tied_to_measures_only_by_clear_wording(
     # The commission's name ("… ett socialt hållbart Stockholm") is no measure's wording.
     assert measures("Hässelby-Vällingby", "I rapporterna föreslår Hållbarhetskommissionen") \
         == set()
+    # Mid-paragraph, a weaker match far ahead of every other title adds its measure
+    # without changing the paragraph's topic.
+    digital = measures("Älvsjö", "Stadsdelsnämnden ser fram emot en digitalisering")
+    assert "4.2.2" in digital and len(digital) > 1
+    assert "4.3.2" in measures("Farsta", "Möjligheten att staden utser en neutral part")
     # A sentence summing up the reports or their recommendations is about none of them,
     # though it shares words with titles ("… det lokala civilsamhället" with 4.5.1) …
     assert measures("Kulturförvaltningen", "Rekommendationerna innefattar") == set()
