@@ -5,8 +5,16 @@
 hit@5 and MRR@10 over answerable questions with evidence; list recall@10 of the expected
 administrations for list questions; overall and per category. The baseline is the whole
 annex split by LangChain's RecursiveCharacterTextSplitter (1000/200), dense search only.
-Then the offline answers, and the stance labels against two hand-labelled sets: the one
-the rules were developed on, and a held-out one labelled blind by a second annotator.
+Then the offline answers, and the stance matrix against the hand-labelled sets:
+- development (`stance_gold.jsonl`): the set the rules were developed on;
+- held-out (`stance_heldout.jsonl`): 54 matrix rows labelled blind by a second annotator;
+  the rules were tuned on it afterwards, so it is development data now;
+- blind (`stance_blind.jsonl`): every pair of the 21 administrations with a statement that
+  either the matrix or a reader of their whole sections found, labelled by two further
+  annotators who followed `STANCE_GUIDE.md` and never saw the rules' output; the rules were
+  frozen before the labels came in. The test set.
+- sections (`stance_sections.jsonl`): the pairs a reader of each whole section found,
+  which measures how many of them the linking of prose to measures finds (recall).
 """
 
 from __future__ import annotations
@@ -32,7 +40,9 @@ from retrieval.statements import Statements
 GOLD_PATH = PROJECT_ROOT / "data" / "eval" / "gold_questions.jsonl"
 STANCE_GOLD = PROJECT_ROOT / "data" / "eval" / "stance_gold.jsonl"
 STANCE_HELDOUT = PROJECT_ROOT / "data" / "eval" / "stance_heldout.jsonl"
-OFF_TOPIC = "ej om åtgärden"  # held-out label: the matrix tied this pair wrongly
+STANCE_BLIND = PROJECT_ROOT / "data" / "eval" / "stance_blind.jsonl"
+STANCE_SECTIONS = PROJECT_ROOT / "data" / "eval" / "stance_sections.jsonl"
+OFF_TOPIC = "ej om åtgärden"  # the pair's text is not about the measure: a wrong link
 MISSING = "(saknas)"
 THRESHOLDS = {"hit@5": 0.95, "mrr@10": 0.85, "list_recall@10": 0.90}
 
@@ -269,10 +279,12 @@ def load_jsonl(path: Path) -> list[dict]:
 
 
 def evaluate_stances(statements: Statements, development: list[dict],
-                     held_out: list[dict] | None = None) -> dict:
+                     held_out: list[dict] | None = None, blind: list[dict] | None = None,
+                     sections: list[dict] | None = None) -> dict:
     """Stance labels of the matrix against hand labels; a labelled pair the matrix lacks
-    counts as wrong. Held-out pairs labelled "ej om åtgärden" measure the linking instead:
-    how many of those wrong ties the matrix holds."""
+    counts as wrong. Pairs labelled "ej om åtgärden" measure the linking instead: how many
+    of those wrong ties the matrix holds. `sections` (pairs found by reading whole
+    sections) measures how many true pairs the matrix finds."""
     from retrieval.stance import stance_matrix
 
     rows = stance_matrix(statements)
@@ -289,12 +301,24 @@ def evaluate_stances(statements: Statements, development: list[dict],
                 "missing": sum(n for (_, got), n in confusion.items() if got == MISSING),
                 "confusion": [[want, got, n] for (want, got), n in sorted(confusion.items())]}
 
+    def with_links(labelled: list[dict]) -> dict:
+        off = [g for g in labelled if g["label"] == OFF_TOPIC]
+        judged = sum(key(g) in predicted for g in labelled)
+        wrong = sum(key(g) in predicted for g in off)
+        return {**score([g for g in labelled if g["label"] != OFF_TOPIC]),
+                "labelled": len(labelled), "off_topic_labelled": len(off),
+                "off_topic_in_matrix": wrong, "matrix_rows_judged": judged,
+                "link_precision": round(1 - wrong / judged, 4) if judged else None}
+
     out = {"matrix_rows": len(rows), "development": score(development)}
     if held_out is not None:
-        off = [g for g in held_out if g["label"] == OFF_TOPIC]
-        out["held_out"] = {**score([g for g in held_out if g["label"] != OFF_TOPIC]),
-                           "labelled": len(held_out), "off_topic_labelled": len(off),
-                           "off_topic_in_matrix": sum(key(g) in predicted for g in off)}
+        out["held_out"] = with_links(held_out)
+    if blind is not None:
+        out["blind"] = with_links(blind)
+    if sections is not None:
+        found = sum(key(g) in predicted for g in sections)
+        out["sections"] = {"pairs": len(sections), "in_matrix": found,
+                           "recall": round(found / len(sections), 4) if sections else None}
     return out
 
 
@@ -322,8 +346,9 @@ def run(settings: Settings, *, grid: bool = False, baseline: bool = True,
         statements = Statements(index)
         answerer = OfflineAnswerer(searcher, statements)
         out["answers"] = evaluate_answers(answerer, gold, locator)
-        out["stances"] = evaluate_stances(statements, load_jsonl(STANCE_GOLD),
-                                          load_jsonl(STANCE_HELDOUT))
+        out["stances"] = evaluate_stances(
+            statements, load_jsonl(STANCE_GOLD), load_jsonl(STANCE_HELDOUT),
+            load_jsonl(STANCE_BLIND), load_jsonl(STANCE_SECTIONS))
     if baseline:
         out["baseline"] = evaluate_baseline(annex, index.embedder, gold, locator)
     if grid:
@@ -370,7 +395,8 @@ def _print(report: dict) -> None:
         st = report["stances"]
         print(f"\nStällningstaganden ({st['matrix_rows']} rader i matrisen)")
         for name, part in (("utvecklingsmängd", st["development"]),
-                           ("hållen utanför", st.get("held_out"))):
+                           ("hållen utanför", st.get("held_out")),
+                           ("blind testmängd", st.get("blind"))):
             if not part:
                 continue
             print(f"  {name:<18} träffsäkerhet {part['accuracy']:.3f} "
@@ -378,9 +404,13 @@ def _print(report: dict) -> None:
             for want, got, n in part["confusion"]:
                 if want != got:
                     print(f"    {want:<22} -> {got:<22} {n:>3}")
-        if held := st.get("held_out"):
-            print(f"  felaktiga kopplingar kvar i matrisen: {held['off_topic_in_matrix']} av "
-                  f"{held['off_topic_labelled']} märkta '{OFF_TOPIC}'")
+            if "off_topic_labelled" in part:
+                print(f"    felaktiga kopplingar: {part['off_topic_in_matrix']} av "
+                      f"{part['matrix_rows_judged']} bedömda rader i matrisen "
+                      f"(precision {part['link_precision']:.3f})")
+        if sec := st.get("sections"):
+            print(f"  kopplingarnas täckning: {sec['in_matrix']} av {sec['pairs']} par som en "
+                  f"läsare av hela avsnitten fann (recall {sec['recall']:.3f})")
     if sys_r["misses"]:
         print("\nMissar (inte i topp 5):")
         for m in sys_r["misses"]:

@@ -16,7 +16,15 @@ import pytest
 from ingest.models import Annex
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.text import normalize_for_match
-from retrieval.evaluate import OFF_TOPIC, STANCE_GOLD, STANCE_HELDOUT, evaluate_stances, load_jsonl
+from retrieval.evaluate import (
+    OFF_TOPIC,
+    STANCE_BLIND,
+    STANCE_GOLD,
+    STANCE_HELDOUT,
+    STANCE_SECTIONS,
+    evaluate_stances,
+    load_jsonl,
+)
 from retrieval.stance import (
     AVVISANDE,
     FORBEHALL,
@@ -35,6 +43,12 @@ from retrieval.statements import Sentence, Statements
 
 ACCURACY_TARGET = 0.85  # the issue's requirement, on the set the rules were developed on
 HELD_OUT_FLOOR = 0.67
+# Floors under today's measured figures on the blind test set (0.847 accuracy, 0.918 link
+# precision) and the sections' recall (0.954): a change that only fits the development
+# set shows here.
+BLIND_FLOOR = 0.83
+LINK_PRECISION_FLOOR = 0.9
+RECALL_FLOOR = 0.93
 MATRIX_COLUMNS = ["administration", "report", "measure", "label", "trigger", "reservation",
                   "quote", "passage_id"]
 
@@ -352,21 +366,54 @@ def test_stance_held_out_set_is_well_formed(annex: Annex) -> None:
         assert g["evidence"], g
 
 
+def _key(g: dict) -> tuple:
+    return g["administration"], g["report"], g["measure"]
+
+
+def test_stance_blind_set_is_well_formed(annex: Annex) -> None:
+    blind = load_jsonl(STANCE_BLIND)
+    on_topic = [g for g in blind if g["label"] != OFF_TOPIC]
+    assert len(on_topic) >= 50
+    assert len({_key(g) for g in blind}) == len(blind)
+    names = {a.name for a in annex.administrations if a.has_statement}
+    measures = {(m.report, m.number) for m in annex.measures}
+    text = normalize_for_match(annex.text)
+    for g in blind:
+        assert g["administration"] in names, g
+        assert (g["report"], g["measure"]) in measures, g
+        assert g["label"] in (*LABELS, OFF_TOPIC) and g["label"] != INGEN, g
+        # the evidence is the annotator's verbatim quote
+        assert g["evidence"] or g["label"] == OFF_TOPIC, g
+        assert normalize_for_match(g["evidence"]) in text, g
+
+
+def test_stance_sections_set_is_well_formed(annex: Annex) -> None:
+    sections = load_jsonl(STANCE_SECTIONS)
+    assert len({_key(g) for g in sections}) == len(sections) >= 50
+    text = normalize_for_match(annex.text)
+    for g in sections:
+        assert normalize_for_match(g["evidence"]) in text, g
+
+
 @pytest.fixture(scope="module")
 def measured(real_searcher) -> dict:
     """The real index's stance matrix against both labelled sets, as
     `python -m retrieval.evaluate` prints it."""
     report = evaluate_stances(Statements(real_searcher.index), load_jsonl(STANCE_GOLD),
-                              load_jsonl(STANCE_HELDOUT))
-    for name in ("development", "held_out"):
+                              load_jsonl(STANCE_HELDOUT), load_jsonl(STANCE_BLIND),
+                              load_jsonl(STANCE_SECTIONS))
+    for name in ("development", "held_out", "blind"):
         part = report[name]
         print(f"\nstance accuracy, {name}: {part['accuracy']:.4f} "
               f"({part['correct']}/{part['n']}), {part['missing']} pairs not in the matrix")
         for want, got, n in part["confusion"]:
             print(f"  {want:<22} -> {got:<22} {n:>3}{'' if want == got else '  *'}")
-    held = report["held_out"]
-    print(f"wrong links still in the matrix: {held['off_topic_in_matrix']} of "
-          f"{held['off_topic_labelled']}")
+        if "link_precision" in part:
+            print(f"  wrong links: {part['off_topic_in_matrix']} of "
+                  f"{part['matrix_rows_judged']} judged rows")
+    sections = report["sections"]
+    print(f"pairs found by reading whole sections that the matrix holds: "
+          f"{sections['in_matrix']}/{sections['pairs']}")
     return report
 
 
@@ -382,8 +429,25 @@ def test_stance_accuracy(measured: dict) -> None:
 
 @pytest.mark.slow
 def test_stance_accuracy_held_out(measured: dict) -> None:
-    # Pairs the rules were not developed on: a floor under today's measured 0.706, so a
-    # change that only fits the development set shows here.
+    # Labelled blind, but the rules were tuned on it afterwards: a floor under the 0.706
+    # it measured when it was still unseen.
     held = measured["held_out"]
     assert held["accuracy"] >= HELD_OUT_FLOOR, held["accuracy"]
     assert held["missing"] <= 2, held
+
+
+@pytest.mark.slow
+def test_stance_accuracy_blind(measured: dict) -> None:
+    # The test set: labelled by annotators who followed the written guide and never saw
+    # the rules' output.
+    blind = measured["blind"]
+    assert blind["accuracy"] >= BLIND_FLOOR, blind["accuracy"]
+    assert blind["link_precision"] >= LINK_PRECISION_FLOOR, blind
+    # it judged (nearly) every row of the matrix, so its link precision is the matrix's
+    rows = measured["matrix_rows"] - 10  # the "ingen skrivelse" rows
+    assert blind["matrix_rows_judged"] >= rows - 5, (blind["matrix_rows_judged"], rows)
+
+
+@pytest.mark.slow
+def test_linking_finds_the_pairs_a_reader_finds(measured: dict) -> None:
+    assert measured["sections"]["recall"] >= RECALL_FLOOR, measured["sections"]
