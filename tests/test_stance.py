@@ -429,8 +429,8 @@ def test_stance_accuracy(measured: dict) -> None:
 
 @pytest.mark.slow
 def test_stance_accuracy_held_out(measured: dict) -> None:
-    # Labelled blind, but the rules were tuned on it afterwards: a floor under the 0.706
-    # it measured when it was still unseen.
+    # Labelled blind, but linking and rules were tuned on it afterwards: a floor under
+    # today's 0.706 (0.735 when it was still unseen).
     held = measured["held_out"]
     assert held["accuracy"] >= HELD_OUT_FLOOR, held["accuracy"]
     assert held["missing"] <= 2, held
