@@ -46,7 +46,7 @@ from retrieval.guard import QuestionError
 from retrieval.index import BUILD_HINT, read_manifest
 from retrieval.search import Filters
 from retrieval.service import Service
-from retrieval.stance import AVVISANDE, FORBEHALL, INGEN, NEUTRAL, POSITIV, TVEKSAM
+from retrieval.stance import AVVISANDE, FORBEHALL, INGEN, MEANINGS, NEUTRAL, POSITIV, TVEKSAM
 
 log = logging.getLogger("namndsvar.app")
 
@@ -452,6 +452,9 @@ def _matrix_tab(service: Service) -> None:
                "formulering som avgjorde dem; kontrollera alltid mot citatet. "
                "Tom cell: förvaltningen tar inte upp åtgärden.")
     st.markdown(" ".join(_label_chip(label) for label in LABEL_COLOURS))
+    with st.expander("Vad betyder etiketterna?"):
+        st.markdown("\n".join(f"- {_label_chip(label)}: {MEANINGS[label]}"
+                               for label in LABEL_COLOURS))
     stances = service.stances()
     measures = service.measures()
     admins = [a.name for a in service.administrations()]

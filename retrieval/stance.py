@@ -19,6 +19,19 @@ AVVISANDE = "avvisande"
 NEUTRAL = "neutral/beskrivande"
 INGEN = "ingen skrivelse"
 LABELS = (POSITIV, FORBEHALL, TVEKSAM, AVVISANDE, NEUTRAL, INGEN)
+# What each label means, for readers of the matrix; data/eval/STANCE_GUIDE.md says it in
+# full, and the hand-labelled sets follow it.
+MEANINGS = {
+    POSITIV: "förvaltningen värderar åtgärden positivt med egna ord (”delar kommissionens "
+             "bedömning”, ”ser positivt på”, ”ser behov av”) utan villkor",
+    FORBEHALL: "positiv, men med ett villkor eller förbehåll för just denna åtgärd "
+               "(resurser, ”förutsatt att”, att den bör göras centralt)",
+    TVEKSAM: "tvivlar på åtgärdens värde, genomförbarhet eller kostnad utan att avvisa den",
+    AVVISANDE: "avvisar åtgärden eller ser inget behov av den",
+    NEUTRAL: "tar upp åtgärden utan att värdera den: beskriver pågående arbete eller vad "
+             "den ska göra; en plan utan värderande ord är ingen åsikt",
+    INGEN: "förvaltningen har inte lämnat någon skrivelse till bilagan",
+}
 
 _REJECT = re.compile(
     r"\b(avstyrker|avvisar|motsätter sig|ställer sig negativ|är negativ till|ser negativt på"

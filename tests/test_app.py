@@ -225,6 +225,9 @@ def test_example_question_switches_to_the_chat_tab(at: AppTest) -> None:
 
 def test_matrix_cell_shows_label_trigger_quote_and_source(at: AppTest) -> None:
     open_tab(at, "Ställningstaganden")
+    meanings = [e for e in at.expander if e.label == "Vad betyder etiketterna?"]
+    assert meanings and "en plan utan värderande ord är ingen åsikt" in \
+        meanings[0].markdown[0].value
     frame = at.dataframe[0].value
     assert list(frame.columns[:3]) == ["Delrapport", "Åtgärd", "Arbetsmarknadsförvaltningen"]
     assert set(frame["Valnämnden"]) == {"ingen skrivelse"}

@@ -30,6 +30,7 @@ from retrieval.stance import (
     FORBEHALL,
     INGEN,
     LABELS,
+    MEANINGS,
     NEUTRAL,
     POSITIV,
     RESERVATION_WINDOW,
@@ -170,6 +171,10 @@ def test_classify_obstacle_to_the_measure_not_any_obstacle() -> None:
     obstacle = "Det finns stora sociala fördelar men också hinder för ett genomförande."
     assert classify(sentences(obstacle))[:3] == (
         FORBEHALL, "stora sociala fördelar", "hinder för ett genomförande")
+
+
+def test_every_label_has_a_meaning_for_readers() -> None:
+    assert list(MEANINGS) == list(LABELS) and all(MEANINGS.values())
 
 
 def test_classify_ignores_case_and_line_breaks() -> None:
@@ -397,7 +402,7 @@ def test_stance_sections_set_is_well_formed(annex: Annex) -> None:
 
 @pytest.fixture(scope="module")
 def measured(real_searcher) -> dict:
-    """The real index's stance matrix against both labelled sets, as
+    """The real index's stance matrix against the labelled sets, as
     `python -m retrieval.evaluate` prints it."""
     report = evaluate_stances(Statements(real_searcher.index), load_jsonl(STANCE_GOLD),
                               load_jsonl(STANCE_HELDOUT), load_jsonl(STANCE_BLIND),
