@@ -22,6 +22,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"”•A-ZÅÄÖ0-9])|\n\s*•\s*")
 _LABEL = re.compile(r"^(Kommentar|Svar|Hantering)\s*:\s*")
 
 MeasureKey = tuple[str, str]  # (report, number)
+Scored = tuple[float, str, str]  # (score, report, number) of a title a text matches
 # Naming the commission or a report says nothing about which measure a sentence is about,
 # yet their names share words with many titles ("… för ett socialt hållbart Stockholm"
 # with "socialt hållbar stadsplanering"): they are left out before matching titles.
@@ -44,6 +45,7 @@ WORDING = 0.3
 STRONG = 0.4
 MARGIN = 0.05
 CLEAR_MARGIN = 0.1  # mid-paragraph, how far a weak match must lead every other title
+FAINT = WORDING / 2  # a title matched this little still counts as a rival to the best
 QUOTED = 0.75  # a sentence that names a number is also about a title it nearly quotes
 
 
@@ -164,6 +166,7 @@ class Statements:
                     named = _named_measures(text, links)
                     by_number = bool(named)
                     strong = False
+                    also: tuple[MeasureKey, ...] = ()
                     if heading:
                         # Under a measure heading, another number named adds to the
                         # heading's measure; it does not take the text away from it.
@@ -178,27 +181,26 @@ class Statements:
                     else:
                         # A new topic in running prose needs a clear match; the first one
                         # in a paragraph may be weaker.
-                        named, strong = self._worded_measures(
-                            text, reports, strong_only=bool(current))
-                    also: tuple[MeasureKey, ...] = ()
+                        wording = self._wording(text)
+                        named, strong = _worded_measures(wording, reports,
+                                                         strong_only=bool(current))
+                        if current and not named:
+                            # Mid-paragraph, a weaker match that no other title comes near
+                            # is about that measure too ("Möjligheten att staden utser en
+                            # neutral part som facilitator för dialoger bör utredas" is
+                            # 4.3.2), but the paragraph's topic goes on after it.
+                            also = tuple(m for m in _clear_winner(wording, reports)
+                                         if m not in current)
                     if named:
                         current = named
-                    elif current and not heading:
-                        # Mid-paragraph, a weaker match that no other title comes near is
-                        # about that measure too ("Möjligheten att staden utser en neutral
-                        # part som facilitator för dialoger bör utredas" is 4.3.2), but the
-                        # paragraph's topic goes on after it.
-                        also = tuple(m for m in self._clear_winner(text, reports)
-                                     if m not in current)
                     out.append(Sentence(text, start, end, chunk.source, chunk.administration,
                                         group, chunk.id, segment.role, current + also,
                                         direct=by_number or strong or bool(heading),
                                         under_heading=bool(heading)))
         return out
 
-
     def _title_matches(self, text: str, reports: set[str], threshold: float
-                       ) -> list[tuple[float, str, str]]:
+                       ) -> list[Scored]:
         """(score, report, number) of the titles the text matches, in its reports (any
         report where it names none); the commission's and reports' names left out."""
         text = _without_names(text)
@@ -209,40 +211,12 @@ class Statements:
     def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
         return tuple((r, n) for _, r, n in self._title_matches(text, reports, QUOTED))
 
-    def _clear_winner(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
-        """The one title a sentence matches at least weakly while every other title, in
-        any report, stays CLEAR_MARGIN behind it."""
+    def _wording(self, text: str) -> list[Scored]:
+        """Every title the sentence matches at least faintly, in any report, best first;
+        none for a sentence summing up the reports or recommendations."""
         if _SUMMARY.search(normalize_for_match(text)):
-            return ()
-        candidates = sorted(self._title_matches(text, reports, WORDING), reverse=True)
-        if not candidates:
-            return ()
-        best, report, number = candidates[0]
-        # any other title, in any report, must stay well behind it
-        runner_up = max((sc for sc, r, n in self._title_matches(text, set(), WORDING / 2)
-                         if (r, n) != (report, number)), default=0.0)
-        return ((report, number),) if best - runner_up >= CLEAR_MARGIN else ()
-
-    def _worded_measures(self, text: str, reports: set[str], strong_only: bool = False
-                         ) -> tuple[tuple[MeasureKey, ...], bool]:
-        """In prose, a sentence that clearly describes a measure speaks of it
-        ("… en lotsfunktion inrättas …" is 4.1.1). Where the text names no report, any
-        report's measure may match, but only clearly."""
-        if _SUMMARY.search(normalize_for_match(text)):
-            return (), False
-        candidates = self._title_matches(text, reports, WORDING if reports else STRONG)
-        if not candidates:
-            return (), False
-        candidates.sort(reverse=True)
-        best = candidates[0][0]
-        if best >= STRONG:  # one sentence may describe several measures outright
-            return tuple((r, n) for sc, r, n in candidates if sc >= STRONG), True
-        if strong_only:
-            return (), False
-        # A weak match counts only as a clear winner.
-        if len(candidates) > 1 and best - candidates[1][0] < MARGIN:
-            return (), False
-        return ((candidates[0][1], candidates[0][2]),), False
+            return []
+        return sorted(self._title_matches(text, set(), FAINT), reverse=True)
 
 
 class StatementsView:
@@ -275,6 +249,37 @@ class StatementsView:
     def measures_of(self, administration: str) -> list[MeasureKey]:
         keys = {m for s in self.of_administration(administration) for m in s.measures}
         return sorted(keys, key=lambda k: (k[0], number_key(k[1])))
+
+
+def _worded_measures(wording: list[Scored], reports: set[str], strong_only: bool = False
+                     ) -> tuple[tuple[MeasureKey, ...], bool]:
+    """In prose, a sentence that clearly describes a measure speaks of it ("… en
+    lotsfunktion inrättas …" is 4.1.1). Where the text names no report, any report's
+    measure may match, but only clearly."""
+    candidates = [c for c in wording if c[1] in reports and c[0] >= WORDING] if reports \
+        else [c for c in wording if c[0] >= STRONG]
+    if not candidates:
+        return (), False
+    best = candidates[0][0]
+    if best >= STRONG:  # one sentence may describe several measures outright
+        return tuple((r, n) for sc, r, n in candidates if sc >= STRONG), True
+    if strong_only:
+        return (), False
+    # A weak match counts only as a clear winner.
+    if len(candidates) > 1 and best - candidates[1][0] < MARGIN:
+        return (), False
+    return ((candidates[0][1], candidates[0][2]),), False
+
+
+def _clear_winner(wording: list[Scored], reports: set[str]) -> tuple[MeasureKey, ...]:
+    """The one title (in the sentence's reports, if it has any) a sentence matches at
+    least weakly while every other title, in any report, stays CLEAR_MARGIN behind it."""
+    candidates = [c for c in wording if (not reports or c[1] in reports) and c[0] >= WORDING]
+    if not candidates:
+        return ()
+    best, report, number = candidates[0]
+    runner_up = max((sc for sc, r, n in wording if (r, n) != (report, number)), default=0.0)
+    return ((report, number),) if best - runner_up >= CLEAR_MARGIN else ()
 
 
 def _heading_first(own: list[Sentence]) -> list[Sentence]:
