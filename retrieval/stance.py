@@ -129,14 +129,15 @@ def classify(sentences: list[Sentence]) -> tuple[str, str, str, Sentence | None]
     return NEUTRAL, "", "", sentences[0]
 
 
+_PROPOSALS = r" (\w+ )?(förslag|åtgärd|rekommendation)\w*"
 _COLLECTIVE = re.compile(
-    r"\b(dessa|de|båda|samtliga|alla|övriga) (\w+ )?(förslag|åtgärd|rekommendation)\w*"
+    rf"\b(dessa|de|båda|samtliga|alla|övriga){_PROPOSALS}"
     r"|\b(förslagen|rekommendationerna|åtgärdsförslagen|åtgärderna)\b"
 )
 # "dessa förslag" points back at the proposals just named, not at every one the paragraph
 # named earlier ("Rapporten innehåller även två förslag … Förvaltningen ställer sig positiv
 # till dessa förslag" is not a verdict on the lotsar discussed before them).
-_ANAPHORIC = re.compile(r"\b(dessa|de|båda) (\w+ )?(förslag|åtgärd|rekommendation)\w*")
+_ANAPHORIC = re.compile(rf"\b(dessa|de|båda){_PROPOSALS}")
 ANAPHORA_REACH = 2  # sentences before the verdict that "dessa" can point back to
 
 
