@@ -41,6 +41,9 @@ GOLD_PATH = PROJECT_ROOT / "data" / "eval" / "gold_questions.jsonl"
 STANCE_GOLD = PROJECT_ROOT / "data" / "eval" / "stance_gold.jsonl"
 STANCE_HELDOUT = PROJECT_ROOT / "data" / "eval" / "stance_heldout.jsonl"
 STANCE_BLIND = PROJECT_ROOT / "data" / "eval" / "stance_blind.jsonl"
+# The same pairs labelled again by two further annotators (see STANCE_TEST.md).
+STANCE_BLIND_MORE = tuple(PROJECT_ROOT / "data" / "eval" / f"stance_blind_{c}.jsonl"
+                          for c in "cd")
 STANCE_SECTIONS = PROJECT_ROOT / "data" / "eval" / "stance_sections.jsonl"
 OFF_TOPIC = "ej om åtgärden"  # the pair's text is not about the measure: a wrong link
 MISSING = "(saknas)"
@@ -278,20 +281,48 @@ def load_jsonl(path: Path) -> list[dict]:
             if line.strip()]
 
 
+def blind_annotations() -> list[list[dict]]:
+    """The test set's annotations: the first labels, then the further ones."""
+    return [load_jsonl(p) for p in (STANCE_BLIND, *STANCE_BLIND_MORE)]
+
+
+def majority_gold(annotations: list[list[dict]]) -> tuple[list[dict], list[dict]]:
+    """Per pair, the label more than half of its annotators give (two of three), as the
+    first annotation that gives it; and apart, the pairs with no such label."""
+    by_pair: dict[tuple, list[dict]] = {}
+    for annotation in annotations:
+        for g in annotation:
+            by_pair.setdefault(_pair(g), []).append(g)
+    gold, undecided = [], []
+    for rows in by_pair.values():
+        label, n = Counter(g["label"] for g in rows).most_common(1)[0]
+        if 2 * n > len(rows):
+            gold.append(next(g for g in rows if g["label"] == label))
+        else:
+            undecided.append(rows[0])
+    return gold, undecided
+
+
+def _pair(g: dict) -> tuple:
+    return g["administration"], g.get("report"), g.get("measure")
+
+
 def evaluate_stances(statements: Statements, development: list[dict],
-                     held_out: list[dict] | None = None, blind: list[dict] | None = None,
+                     held_out: list[dict] | None = None,
+                     blind: list[list[dict]] | None = None,
                      sections: list[dict] | None = None) -> dict:
     """Stance labels of the matrix against hand labels; a labelled pair the matrix lacks
     counts as wrong. Pairs labelled "ej om åtgärden" measure the linking instead: how many
-    of those wrong ties the matrix holds. `sections` (pairs found by reading whole
-    sections) measures how many true pairs the matrix finds."""
+    of those wrong ties the matrix holds. `blind` holds the test set's annotations (one
+    list per annotator, same pairs); its gold is their majority (STANCE_TEST.md).
+    `sections` (pairs found by reading whole sections) measures how many true pairs the
+    matrix finds."""
     from retrieval.stance import stance_matrix
 
     rows = stance_matrix(statements)
     predicted = {(r.administration, r.report, r.number): r.label for r in rows}
 
-    def key(g: dict) -> tuple:
-        return g["administration"], g.get("report"), g.get("measure")
+    key = _pair
 
     def score(labelled: list[dict]) -> dict:
         confusion = Counter((g["label"], predicted.get(key(g), MISSING)) for g in labelled)
@@ -313,12 +344,34 @@ def evaluate_stances(statements: Statements, development: list[dict],
     out = {"matrix_rows": len(rows), "development": score(development)}
     if held_out is not None:
         out["held_out"] = with_links(held_out)
-    if blind is not None:
-        out["blind"] = with_links(blind)
+    if blind:
+        gold, undecided = majority_gold(blind)
+        part = with_links(gold)
+        decided = part["n"] + len(undecided)
+        out["blind"] = {**part, "annotators": len(blind), "undecided": len(undecided),
+                        "strict_accuracy": round(part["correct"] / decided, 4)}
+        out["blind_single"] = [score([g for g in a if g["label"] != OFF_TOPIC])["accuracy"]
+                               for a in blind]
+        out["blind_people"] = _one_person(blind, predicted) if len(blind) == 3 else []
     if sections is not None:
         found = sum(key(g) in predicted for g in sections)
         out["sections"] = {"pairs": len(sections), "in_matrix": found,
                            "recall": round(found / len(sections), 4) if sections else None}
+    return out
+
+
+def _one_person(annotations: list[list[dict]], predicted: dict[tuple, str]) -> list[dict]:
+    """How one annotator does against the other two where those two agree, beside the
+    matrix on the same pairs: what agreeing with the gold can be expected to reach."""
+    labels = [{_pair(g): g["label"] for g in a} for a in annotations]
+    out = []
+    for i, own in enumerate(labels):
+        y, z = (labels[j] for j in range(len(labels)) if j != i)
+        agreed = {k: y[k] for k in own if k in y and k in z and y[k] == z[k]
+                  and y[k] != OFF_TOPIC}
+        out.append({"pairs": len(agreed),
+                    "person": sum(own[k] == v for k, v in agreed.items()),
+                    "matrix": sum(predicted.get(k) == v for k, v in agreed.items())})
     return out
 
 
@@ -348,7 +401,7 @@ def run(settings: Settings, *, grid: bool = False, baseline: bool = True,
         out["answers"] = evaluate_answers(answerer, gold, locator)
         out["stances"] = evaluate_stances(
             statements, load_jsonl(STANCE_GOLD), load_jsonl(STANCE_HELDOUT),
-            load_jsonl(STANCE_BLIND), load_jsonl(STANCE_SECTIONS))
+            blind_annotations(), load_jsonl(STANCE_SECTIONS))
     if baseline:
         out["baseline"] = evaluate_baseline(annex, index.embedder, gold, locator)
     if grid:
@@ -408,6 +461,18 @@ def _print(report: dict) -> None:
                 print(f"    felaktiga kopplingar: {part['off_topic_in_matrix']} av "
                       f"{part['matrix_rows_judged']} bedömda rader i matrisen "
                       f"(precision {part['link_precision']:.3f})")
+            if "undecided" in part:
+                print(f"    guld: majoriteten av {part['annotators']} annotatörer; "
+                      f"{part['undecided']} par utan majoritet (räknade som fel: "
+                      f"{part['strict_accuracy']:.3f})")
+                singles = ", ".join(f"{a:.3f}" for a in st["blind_single"])
+                print(f"    mot varje annotatör för sig: {singles}")
+                for i, p in enumerate(st["blind_people"]):
+                    if not p["pairs"]:
+                        continue
+                    print(f"    där de andra två är överens ({p['pairs']} par): annotatör "
+                          f"{i + 1} {p['person'] / p['pairs']:.3f}, matrisen "
+                          f"{p['matrix'] / p['pairs']:.3f}")
         if sec := st.get("sections"):
             print(f"  kopplingarnas täckning: {sec['in_matrix']} av {sec['pairs']} par som en "
                   f"läsare av hela avsnitten fann (recall {sec['recall']:.3f})")

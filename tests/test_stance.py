@@ -19,11 +19,14 @@ from ingest.text import normalize_for_match
 from retrieval.evaluate import (
     OFF_TOPIC,
     STANCE_BLIND,
+    STANCE_BLIND_MORE,
     STANCE_GOLD,
     STANCE_HELDOUT,
     STANCE_SECTIONS,
+    blind_annotations,
     evaluate_stances,
     load_jsonl,
+    majority_gold,
 )
 from retrieval.stance import (
     AVVISANDE,
@@ -375,8 +378,11 @@ def _key(g: dict) -> tuple:
     return g["administration"], g["report"], g["measure"]
 
 
-def test_stance_blind_set_is_well_formed(annex: Annex) -> None:
-    blind = load_jsonl(STANCE_BLIND)
+@pytest.mark.parametrize("path", [STANCE_BLIND, *STANCE_BLIND_MORE], ids=lambda p: p.stem)
+def test_stance_blind_set_is_well_formed(annex: Annex, path) -> None:
+    blind = load_jsonl(path)
+    # every annotator labelled the same pairs
+    assert [_key(g) for g in blind] == [_key(g) for g in load_jsonl(STANCE_BLIND)]
     on_topic = [g for g in blind if g["label"] != OFF_TOPIC]
     assert len(on_topic) >= 50
     assert len({_key(g) for g in blind}) == len(blind)
@@ -400,12 +406,28 @@ def test_stance_sections_set_is_well_formed(annex: Annex) -> None:
         assert normalize_for_match(g["evidence"]) in text, g
 
 
+def test_majority_gold_takes_the_label_most_annotators_give() -> None:
+    def row(measure: str, label: str, who: str) -> dict:
+        return {"administration": "Farsta", "report": "R", "measure": measure,
+                "label": label, "evidence": who}
+
+    first = [row("1.1", POSITIV, "a"), row("1.2", FORBEHALL, "a"), row("1.3", POSITIV, "a")]
+    second = [row("1.1", POSITIV, "c"), row("1.2", POSITIV, "c"), row("1.3", NEUTRAL, "c")]
+    third = [row("1.1", NEUTRAL, "d"), row("1.2", POSITIV, "d"), row("1.3", TVEKSAM, "d")]
+    gold, undecided = majority_gold([first, second, third])
+    assert [(g["measure"], g["label"], g["evidence"]) for g in gold] == [
+        ("1.1", POSITIV, "a"), ("1.2", POSITIV, "c")]
+    assert [g["measure"] for g in undecided] == ["1.3"]
+    # one annotator alone is the gold
+    assert majority_gold([first]) == (first, [])
+
+
 @pytest.fixture(scope="module")
 def measured(real_searcher) -> dict:
     """The real index's stance matrix against the labelled sets, as
     `python -m retrieval.evaluate` prints it."""
     report = evaluate_stances(Statements(real_searcher.index), load_jsonl(STANCE_GOLD),
-                              load_jsonl(STANCE_HELDOUT), load_jsonl(STANCE_BLIND),
+                              load_jsonl(STANCE_HELDOUT), blind_annotations(),
                               load_jsonl(STANCE_SECTIONS))
     for name in ("development", "held_out", "blind"):
         part = report[name]
