@@ -53,7 +53,10 @@ _POSITIVE = re.compile(
     # "ser att det finns möjligheter …", "Det finns samordningsvinster …".
     r"|bedömer att (arbetet|det|åtgärden)\w* (bör|kan)|ser att det finns möjlighet\w*"
     r"|ser (en |stora )?möjlighet\w*|samordningsvinster|(stora |sociala )+fördelar"
-    r"|ger kunskap|ser behov av"
+    r"|ser behov av"
+    # "Möjligheten att staden utser en neutral part som facilitator … bör utredas": that
+    # what the measure proposes should be done is a judgement of need.
+    r"|bör (utredas|införas|genomföras|prövas)\b"
     # Agreement shown by a judgement of need or fit rather than by verdict: "Eftersom
     # behovet av mötesplatser är stort", "anser förvaltningen att det behövs en analys",
     # "kan utvecklas i linje med förslagen åtgärd", "kan vara en tillgång". A plan alone
@@ -70,7 +73,10 @@ _RESERVATION = re.compile(
     r"|(ytterligare|mer|ökade|krävs|kräver) resurser|medel (avsätts|tilldelas|tillförs)"
     r"|centrala medel|förutsätter|finansiering|behov av resurser|vill (\w+ )?understryka"
     r"|bör utforma|lokala förutsättningar|(åtgärden|förslaget) kräver|med hänsyn till"
-    r"|kostsam\w*|höga krav|bör (samordnas|organiseras|utarbetas|inrättas|hanteras) central\w*"
+    r"|kostsam\w*|höga krav"
+    # Who should do it is a reservation too (the guide): "bör samordnas centralt", "kan med
+    # fördel organiseras central i staden", "och att detta samordnas centralt".
+    r"|(samordnas|organiseras|utarbetas|inrättas|hanteras|drivas) central\w*"
     r"|utmaning\w*|svårighet\w*|hinder för (ett |dess )?(genomförande|införande)"
     r"|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
 )

@@ -162,9 +162,26 @@ def test_classify_condition_without_praise_is_a_reservation() -> None:
     (["Neutrala samtalsledare kan vara en tillgång i dialogen.",
       "De bör samordnas centralt för att säkerställa neutralitet."],
      FORBEHALL, "kan vara en tillgång"),
+    (["Möjligheten att staden utser en neutral part som facilitator för dialoger bör "
+      "utredas."], POSITIV, "bör utredas"),
+    # an effect of its own work is no judgement of the measure
+    (["Samverkan ger kunskap och utvecklar det lokala utvecklingsprogrammet."], NEUTRAL, ""),
 ])
 def test_classify_implicit_support(texts: list[str], label: str, trigger: str) -> None:
     assert classify(sentences(*texts))[:2] == (label, trigger)
+
+
+@pytest.mark.parametrize("text", [
+    "Förvaltningen är positiv till åtgärden och anser att den med fördel kan organiseras "
+    "central i staden.",
+    "Förvaltningen är positiv till förslaget att kartlägga det lokala civilsamhället och att "
+    "detta samordnas centralt.",
+    "Förslaget om facilitatorer är bra och skulle med fördel kunna inrättas centralt.",
+])
+def test_classify_who_should_do_it_is_a_reservation(text: str) -> None:
+    # The guide: how or by whom a measure should be done qualifies the support.
+    label, _, reservation, _ = classify(sentences(text))
+    assert label == FORBEHALL and "central" in reservation
 
 
 def test_classify_obstacle_to_the_measure_not_any_obstacle() -> None:
