@@ -77,6 +77,9 @@ _RESERVATION = re.compile(
     # Who should do it is a reservation too (the guide): "bör samordnas centralt", "kan med
     # fördel organiseras central i staden", "och att detta samordnas centralt".
     r"|(samordnas|organiseras|utarbetas|inrättas|hanteras|drivas) central\w*"
+    # What it should also cover, and what it costs: "förslaget även bör omfatta
+    # kortutbildade med rätt till sfi", "får ekonomiska konsekvenser för kommunen".
+    r"|bör (även |också )?omfatta|ekonomiska konsekvenser"
     r"|utmaning\w*|svårighet\w*|hinder för (ett |dess )?(genomförande|införande)"
     r"|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
 )
@@ -125,7 +128,8 @@ def classify(sentences: list[Sentence]) -> tuple[str, str, str, Sentence | None]
             # A reservation in the praising sentence or in the next few.
             after = " ".join(texts[i:i + 1 + RESERVATION_WINDOW])
             for r in _RESERVATION.finditer(after):
-                if r.start() < m.start() and _QUALIFIES_BEFORE.fullmatch(r.group(0)):
+                # "är dock positiv till att delta": the contrast is part of the praise.
+                if r.start() < m.end() and _QUALIFIES_BEFORE.fullmatch(r.group(0)):
                     continue
                 return FORBEHALL, m.group(0), r.group(0), s
             return POSITIV, m.group(0), "", s

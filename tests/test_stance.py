@@ -136,6 +136,25 @@ def test_classify_contrast_before_the_praise_is_no_reservation() -> None:
     assert classify([condition])[:3] == (FORBEHALL, "ser nämnden positivt", "förutsatt")
 
 
+def test_classify_contrast_inside_the_praise_is_no_reservation() -> None:
+    # "dock" sets the praise against what came before it.
+    s = sentence("Arbetsmarknadsnämnden är dock positiv till att delta i diskussioner om "
+                 "nämndens roll.")
+    assert classify([s])[:3] == (POSITIV, "är dock positiv", "")
+
+
+@pytest.mark.parametrize(("later", "reservation"), [
+    ("Nämnden vill poängtera att förslaget även bör omfatta kortutbildade med rätt till sfi.",
+     "bör omfatta"),
+    ("Ett eventuellt framtida finansieringsstöd får ekonomiska konsekvenser för kommunen.",
+     "ekonomiska konsekvenser"),
+])
+def test_classify_scope_and_cost_are_reservations(later: str, reservation: str) -> None:
+    praise = "Nämnden delar kommissionens bedömning att detta är en angelägen fråga."
+    assert classify(sentences(praise, later))[:3] == (
+        FORBEHALL, "delar kommissionens bedömning", reservation)
+
+
 def test_classify_condition_without_praise_is_a_reservation() -> None:
     s = sentence("För att bedriva ett mer uppsökande arbete jämte föreningar kommer att "
                  "krävas ytterligare resurser.")
