@@ -134,7 +134,10 @@ def classify(sentences: list[Sentence]) -> tuple[str, str, str, Sentence | None]
                 return FORBEHALL, m.group(0), r.group(0), s
             return POSITIV, m.group(0), "", s
     for s, t in zip(sentences, texts, strict=True):
-        if m := _CONDITION_ONLY.search(t):
+        # Only where the sentence itself is tied to the measure: one that merely follows
+        # it in a paragraph ("… arbetet med medborgardialoger … kan omfatta fler satsningar
+        # förutsatt finansiering") sets a condition on its own work.
+        if s.direct and (m := _CONDITION_ONLY.search(t)):
             return FORBEHALL, m.group(0), m.group(0), s
     return NEUTRAL, "", "", sentences[0]
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -161,6 +162,9 @@ def test_classify_condition_without_praise_is_a_reservation() -> None:
     assert classify([*sentences(NEUTRAL_TEXT), s])[:3] == (
         FORBEHALL, "krävas ytterligare resurser", "krävas ytterligare resurser")
     assert classify(sentences(NEUTRAL_TEXT))[0] == NEUTRAL
+    # in a sentence that only follows the measure's topic, the condition is on its own work
+    follows = dataclasses.replace(s, direct=False)
+    assert classify([*sentences(NEUTRAL_TEXT), follows])[0] == NEUTRAL
 
 
 @pytest.mark.parametrize(("texts", "label", "trigger"), [
