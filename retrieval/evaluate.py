@@ -14,8 +14,8 @@ Then the offline answers, and the stance matrix against the hand-labelled sets:
   of the 21 administrations with a statement that either the matrix or a reader of their
   whole sections found, labelled three times by annotators who followed `STANCE_GUIDE.md`
   and never saw the rules' output; the gold is the majority label. Split by
-  administration: the rules' second round was developed on one half, the other is the
-  test set (`STANCE_TEST.md`).
+  administration: the rules' second round was developed on one half and the other was
+  measured once as the test set; the third round used all pairs (`STANCE_TEST.md`).
 - sections (`stance_sections.jsonl`): the pairs a reader of each whole section found,
   which measures how many of them the linking of prose to measures finds (recall).
 """
@@ -49,7 +49,7 @@ STANCE_BLIND_MORE = tuple(PROJECT_ROOT / "data" / "eval" / f"stance_blind_{c}.js
                           for c in "cd")
 STANCE_SECTIONS = PROJECT_ROOT / "data" / "eval" / "stance_sections.jsonl"
 # The blind set's test half, drawn once at random by administration before the second
-# round of rule changes (STANCE_TEST.md); the rules were developed on the other half.
+# round of rule changes, which was developed on the other half (STANCE_TEST.md).
 TEST_ADMINISTRATIONS = frozenset({
     "Arbetsmarknadsförvaltningen", "Enskede-Årsta-Vantör", "Idrottsförvaltningen", "Norrmalm",
     "Rinkeby-Kista", "Skarpnäck", "Skärholmen", "Stadsbyggnadskontoret", "Trafikkontoret",
@@ -291,7 +291,7 @@ def load_jsonl(path: Path) -> list[dict]:
 
 
 def blind_annotations() -> list[list[dict]]:
-    """The test set's annotations: the first labels, then the further ones."""
+    """The blind set's annotations: the first labels, then the further ones."""
     return [load_jsonl(p) for p in (STANCE_BLIND, *STANCE_BLIND_MORE)]
 
 
@@ -322,7 +322,7 @@ def evaluate_stances(statements: Statements, development: list[dict],
                      sections: list[dict] | None = None) -> dict:
     """Stance labels of the matrix against hand labels; a labelled pair the matrix lacks
     counts as wrong. Pairs labelled "ej om åtgärden" measure the linking instead: how many
-    of those wrong ties the matrix holds. `blind` holds the test set's annotations (one
+    of those wrong ties the matrix holds. `blind` holds the blind set's annotations (one
     list per annotator, same pairs); its gold is their majority (STANCE_TEST.md).
     `sections` (pairs found by reading whole sections) measures how many true pairs the
     matrix finds."""
