@@ -331,10 +331,8 @@ def evaluate_stances(statements: Statements, development: list[dict],
     rows = stance_matrix(statements)
     predicted = {(r.administration, r.report, r.number): r.label for r in rows}
 
-    key = _pair
-
     def score(labelled: list[dict]) -> dict:
-        confusion = Counter((g["label"], predicted.get(key(g), MISSING)) for g in labelled)
+        confusion = Counter((g["label"], predicted.get(_pair(g), MISSING)) for g in labelled)
         correct = sum(n for (want, got), n in confusion.items() if want == got)
         return {"n": len(labelled), "correct": correct,
                 "accuracy": round(correct / len(labelled), 4) if labelled else None,
@@ -343,8 +341,8 @@ def evaluate_stances(statements: Statements, development: list[dict],
 
     def with_links(labelled: list[dict]) -> dict:
         off = [g for g in labelled if g["label"] == OFF_TOPIC]
-        judged = sum(key(g) in predicted for g in labelled)
-        wrong = sum(key(g) in predicted for g in off)
+        judged = sum(_pair(g) in predicted for g in labelled)
+        wrong = sum(_pair(g) in predicted for g in off)
         return {**score([g for g in labelled if g["label"] != OFF_TOPIC]),
                 "labelled": len(labelled), "off_topic_labelled": len(off),
                 "off_topic_in_matrix": wrong, "matrix_rows_judged": judged,
@@ -356,23 +354,25 @@ def evaluate_stances(statements: Statements, development: list[dict],
     if blind:
         gold, undecided = majority_gold(blind)
         part = with_links(gold)
-        decided = part["n"] + len(undecided)
+        with_undecided = part["n"] + len(undecided)
         out["blind"] = {**part, "annotators": len(blind), "undecided": len(undecided),
-                        "strict_accuracy": round(part["correct"] / decided, 4)}
+                        "strict_accuracy": round(part["correct"] / with_undecided, 4)
+                        if with_undecided else None}
         out["blind_single"] = [score([g for g in a if g["label"] != OFF_TOPIC])["accuracy"]
                                for a in blind]
-        out["blind_people"] = _one_person(blind, predicted) if len(blind) == 3 else []
+        out["blind_people"] = one_against_two(blind, predicted) if len(blind) == 3 else []
         for name, in_test in (("blind_development", False), ("blind_test", True)):
             half = [g for g in gold if (g["administration"] in TEST_ADMINISTRATIONS) == in_test]
-            out[name] = with_links(half)
+            if half:  # another annex's set has no halves drawn
+                out[name] = with_links(half)
     if sections is not None:
-        found = sum(key(g) in predicted for g in sections)
+        found = sum(_pair(g) in predicted for g in sections)
         out["sections"] = {"pairs": len(sections), "in_matrix": found,
                            "recall": round(found / len(sections), 4) if sections else None}
     return out
 
 
-def _one_person(annotations: list[list[dict]], predicted: dict[tuple, str]) -> list[dict]:
+def one_against_two(annotations: list[list[dict]], predicted: dict[tuple, str]) -> list[dict]:
     """How one annotator does against the other two where those two agree, beside the
     matrix on the same pairs: what agreeing with the gold can be expected to reach."""
     labels = [{_pair(g): g["label"] for g in a} for a in annotations]
@@ -425,6 +425,10 @@ def run(settings: Settings, *, grid: bool = False, baseline: bool = True,
     return out
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.3f}" if whole else "-"
+
+
 def _print(report: dict) -> None:
     def line(name: str, s: dict) -> str:
         def f(v: float | None) -> str:
@@ -459,34 +463,34 @@ def _print(report: dict) -> None:
     if "stances" in report:
         st = report["stances"]
         print(f"\nStällningstaganden ({st['matrix_rows']} rader i matrisen)")
-        for name, part in (("utvecklingsmängd", st["development"]),
+        for name, part in (("första etiketter", st["development"]),
                            ("hållen utanför", st.get("held_out")),
                            ("blind, hela", st.get("blind")),
-                           ("  utvecklingshalva", st.get("blind_development")),
-                           ("  testhalva", st.get("blind_test"))):
-            if not part:
+                           ("blind, första halva", st.get("blind_development")),
+                           ("blind, testhalva", st.get("blind_test"))):
+            if not part or not part["n"]:
                 continue
-            print(f"  {name:<18} träffsäkerhet {part['accuracy']:.3f} "
+            print(f"  {name:<20} träffsäkerhet {_share(part['correct'], part['n'])} "
                   f"({part['correct']}/{part['n']}), saknas i matrisen {part['missing']}")
             for want, got, n in part["confusion"]:
                 if want != got:
                     print(f"    {want:<22} -> {got:<22} {n:>3}")
-            if "off_topic_labelled" in part:
-                print(f"    felaktiga kopplingar: {part['off_topic_in_matrix']} av "
-                      f"{part['matrix_rows_judged']} bedömda rader i matrisen "
-                      f"(precision {part['link_precision']:.3f})")
+            if judged := part.get("matrix_rows_judged"):
+                wrong = part["off_topic_in_matrix"]
+                print(f"    felaktiga kopplingar: {wrong} av {judged} bedömda rader i "
+                      f"matrisen (precision {_share(judged - wrong, judged)})")
             if "undecided" in part:
                 print(f"    guld: majoriteten av {part['annotators']} annotatörer; "
-                      f"{part['undecided']} par utan majoritet (räknade som fel: "
-                      f"{part['strict_accuracy']:.3f})")
-                singles = ", ".join(f"{a:.3f}" for a in st["blind_single"])
+                      f"{part['undecided']} par utan majoritet")
+                if part["undecided"]:
+                    print(f"    med dem räknade som fel: {part['strict_accuracy']:.3f}")
+                singles = ", ".join("-" if a is None else f"{a:.3f}" for a in st["blind_single"])
                 print(f"    mot varje annotatör för sig: {singles}")
-                for i, p in enumerate(st["blind_people"]):
-                    if not p["pairs"]:
-                        continue
-                    print(f"    där de andra två är överens ({p['pairs']} par): annotatör "
-                          f"{i + 1} {p['person'] / p['pairs']:.3f}, matrisen "
-                          f"{p['matrix'] / p['pairs']:.3f}")
+                for i, p in enumerate(st["blind_people"], 1):
+                    if p["pairs"]:
+                        print(f"    där de andra två är överens ({p['pairs']} par): annotatör "
+                              f"{i} {_share(p['person'], p['pairs'])}, matrisen "
+                              f"{_share(p['matrix'], p['pairs'])}")
         if sec := st.get("sections"):
             print(f"  kopplingarnas täckning: {sec['in_matrix']} av {sec['pairs']} par som en "
                   f"läsare av hela avsnitten fann (recall {sec['recall']:.3f})")

@@ -55,8 +55,8 @@ _POSITIVE = re.compile(
     r"|ser (en |stora )?möjlighet\w*|samordningsvinster|(stora |sociala )+fördelar"
     r"|ser behov av"
     # "Möjligheten att staden utser en neutral part som facilitator … bör utredas": that
-    # what the measure proposes should be done is a judgement of need.
-    r"|bör (utredas|införas|genomföras|prövas)\b"
+    # what the measure proposes should be looked into is a judgement of need.
+    r"|(?<!inte )bör utredas\b"
     # Agreement shown by a judgement of need or fit rather than by verdict: "Eftersom
     # behovet av mötesplatser är stort", "anser förvaltningen att det behövs en analys",
     # "kan utvecklas i linje med förslagen åtgärd", "kan vara en tillgång". A plan alone
@@ -75,11 +75,12 @@ _RESERVATION = re.compile(
     r"|bör utforma|lokala förutsättningar|(åtgärden|förslaget) kräver|med hänsyn till"
     r"|kostsam\w*|höga krav"
     # Who should do it is a reservation too (the guide): "bör samordnas centralt", "kan med
-    # fördel organiseras central i staden", "och att detta samordnas centralt".
-    r"|(samordnas|organiseras|utarbetas|inrättas|hanteras|drivas) central\w*"
-    # What it should also cover, and what it costs: "förslaget även bör omfatta
-    # kortutbildade med rätt till sfi", "får ekonomiska konsekvenser för kommunen".
-    r"|bör (även |också )?omfatta|ekonomiska konsekvenser"
+    # fördel organiseras central i staden", "och att detta samordnas centralt"; a modal or
+    # "att" before it, as "bidragen hanteras centralt" only describes.
+    r"|(bör|kan|kunna|ska|skall|att)( \w+){0,3}? (samordnas|organiseras|utarbetas|inrättas"
+    r"|hanteras|drivas) centralt?"
+    # What it should also cover: "förslaget även bör omfatta kortutbildade med rätt till sfi".
+    r"|bör (även |också )?omfatta"
     r"|utmaning\w*|svårighet\w*|hinder för (ett |dess )?(genomförande|införande)"
     r"|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
 )
@@ -134,9 +135,10 @@ def classify(sentences: list[Sentence]) -> tuple[str, str, str, Sentence | None]
                 return FORBEHALL, m.group(0), r.group(0), s
             return POSITIV, m.group(0), "", s
     for s, t in zip(sentences, texts, strict=True):
-        # Only where the sentence itself is tied to the measure: one that merely follows
-        # it in a paragraph ("… arbetet med medborgardialoger … kan omfatta fler satsningar
-        # förutsatt finansiering") sets a condition on its own work.
+        # Only where the sentence itself is tied to the measure (heading, number or a strong
+        # title match): one that merely follows it in a paragraph or matches its title
+        # weakly ("… arbetet med medborgardialoger … kan omfatta fler satsningar förutsatt
+        # finansiering") sets a condition on the administration's own work.
         if s.direct and (m := _CONDITION_ONLY.search(t)):
             return FORBEHALL, m.group(0), m.group(0), s
     return NEUTRAL, "", "", sentences[0]
