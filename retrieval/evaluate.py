@@ -358,8 +358,9 @@ def evaluate_stances(statements: Statements, development: list[dict],
         out["blind"] = {**part, "annotators": len(blind), "undecided": len(undecided),
                         "strict_accuracy": round(part["correct"] / with_undecided, 4)
                         if with_undecided else None}
-        out["blind_single"] = [score([g for g in a if g["label"] != OFF_TOPIC])["accuracy"]
-                               for a in blind]
+        out["blind_single"] = [
+            {k: part[k] for k in ("correct", "n", "accuracy")}
+            for part in (score([g for g in a if g["label"] != OFF_TOPIC]) for a in blind)]
         out["blind_people"] = one_against_two(blind, predicted) if len(blind) == 3 else []
         for name, in_test in (("blind_development", False), ("blind_test", True)):
             half = [g for g in gold if (g["administration"] in TEST_ADMINISTRATIONS) == in_test]
@@ -484,7 +485,7 @@ def _print(report: dict) -> None:
                       f"{part['undecided']} par utan majoritet")
                 if part["undecided"]:
                     print(f"    med dem räknade som fel: {part['strict_accuracy']:.3f}")
-                singles = ", ".join("-" if a is None else f"{a:.3f}" for a in st["blind_single"])
+                singles = ", ".join(_share(a["correct"], a["n"]) for a in st["blind_single"])
                 print(f"    mot varje annotatör för sig: {singles}")
                 for i, p in enumerate(st["blind_people"], 1):
                     if p["pairs"]:
