@@ -383,7 +383,7 @@ def one_against_two(annotations: list[list[dict]], predicted: dict[tuple, str]) 
         agreed = {k: y[k] for k in own if k in y and k in z and y[k] == z[k]
                   and y[k] != OFF_TOPIC}
         out.append({"pairs": len(agreed),
-                    "person": sum(own[k] == v for k, v in agreed.items()),
+                    "annotator": sum(own[k] == v for k, v in agreed.items()),
                     "matrix": sum(predicted.get(k) == v for k, v in agreed.items())})
     return out
 
@@ -490,7 +490,7 @@ def _print(report: dict) -> None:
                 for i, p in enumerate(st["blind_people"], 1):
                     if p["pairs"]:
                         print(f"    där de andra två är överens ({p['pairs']} par): annotatör "
-                              f"{i} {_share(p['person'], p['pairs'])}, matrisen "
+                              f"{i} {_share(p['annotator'], p['pairs'])}, matrisen "
                               f"{_share(p['matrix'], p['pairs'])}")
         if sec := st.get("sections"):
             print(f"  kopplingarnas täckning: {sec['in_matrix']} av {sec['pairs']} par som en "
