@@ -361,7 +361,7 @@ def evaluate_stances(statements: Statements, development: list[dict],
         out["blind_single"] = [
             {k: part[k] for k in ("correct", "n", "accuracy")}
             for part in (score([g for g in a if g["label"] != OFF_TOPIC]) for a in blind)]
-        out["blind_people"] = one_against_two(blind, predicted) if len(blind) == 3 else []
+        out["blind_one_against_two"] = one_against_two(blind, predicted) if len(blind) == 3 else []
         for name, in_test in (("blind_development", False), ("blind_test", True)):
             half = [g for g in gold if (g["administration"] in TEST_ADMINISTRATIONS) == in_test]
             if half:  # another annex's set has no halves drawn
@@ -487,7 +487,7 @@ def _print(report: dict) -> None:
                     print(f"    med dem räknade som fel: {part['strict_accuracy']:.3f}")
                 singles = ", ".join(_share(a["correct"], a["n"]) for a in st["blind_single"])
                 print(f"    mot varje annotatör för sig: {singles}")
-                for i, p in enumerate(st["blind_people"], 1):
+                for i, p in enumerate(st["blind_one_against_two"], 1):
                     if p["pairs"]:
                         print(f"    där de andra två är överens ({p['pairs']} par): annotatör "
                               f"{i} {_share(p['annotator'], p['pairs'])}, matrisen "
