@@ -358,9 +358,8 @@ def evaluate_stances(statements: Statements, development: list[dict],
         out["blind"] = {**part, "annotators": len(blind), "undecided": len(undecided),
                         "strict_accuracy": round(part["correct"] / with_undecided, 4)
                         if with_undecided else None}
-        out["blind_single"] = [
-            {k: part[k] for k in ("correct", "n", "accuracy")}
-            for part in (score([g for g in a if g["label"] != OFF_TOPIC]) for a in blind)]
+        out["blind_single"] = [{k: v for k, v in with_links(a).items()
+                                if k in ("correct", "n", "accuracy")} for a in blind]
         out["blind_one_against_two"] = one_against_two(blind, predicted) if len(blind) == 3 else []
         for name, in_test in (("blind_development", False), ("blind_test", True)):
             half = [g for g in gold if (g["administration"] in TEST_ADMINISTRATIONS) == in_test]

@@ -528,12 +528,13 @@ def test_stance_links_of_the_blind_set(measured: dict) -> None:
 
 def test_blind_test_half_is_the_one_drawn_from_its_seed() -> None:
     # The draw written down in data/eval/STANCE_TEST.md, redone.
-    counts = Counter(g["administration"] for g in load_jsonl(STANCE_BLIND))
+    blind = load_jsonl(STANCE_BLIND)
+    counts = Counter(g["administration"] for g in blind)
     admins = sorted(counts)
     random.Random(20261127).shuffle(admins)
     drawn, n = set(), 0
     for admin in admins:
-        if n >= len(load_jsonl(STANCE_BLIND)) / 2:
+        if n >= len(blind) / 2:
             break
         drawn.add(admin)
         n += counts[admin]
