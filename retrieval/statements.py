@@ -199,24 +199,26 @@ class Statements:
                                         under_heading=bool(heading)))
         return out
 
-    def _title_matches(self, text: str, reports: set[str], threshold: float
+    def _title_matches(self, flat: str, reports: set[str], threshold: float
                        ) -> list[Scored]:
-        """(score, report, number) of the titles the text matches, in its reports (any
-        report where it names none); the commission's and reports' names left out."""
-        text = _without_names(text)
+        """(score, report, number) of the titles a normalized text matches, in its reports
+        (any report where it names none); the commission's and reports' names left out."""
+        text = _NAMES.sub(" ", flat)
         return [(score, m.report, m.number)
                 for report in (sorted(reports) or [None])
                 for m, score in self._titles.best(text, report=report, threshold=threshold)]
 
     def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
-        return tuple((r, n) for _, r, n in self._title_matches(text, reports, QUOTED))
+        flat = normalize_for_match(text)
+        return tuple((r, n) for _, r, n in self._title_matches(flat, reports, QUOTED))
 
     def _wording(self, text: str) -> list[Scored]:
         """Every title the sentence matches at least faintly, in any report, best first;
         none for a sentence summing up the reports or recommendations."""
-        if _SUMMARY.search(normalize_for_match(text)):
+        flat = normalize_for_match(text)
+        if _SUMMARY.search(flat):
             return []
-        return sorted(self._title_matches(text, set(), FAINT), reverse=True)
+        return sorted(self._title_matches(flat, set(), FAINT), reverse=True)
 
 
 class StatementsView:
@@ -285,10 +287,6 @@ def _clear_winner(wording: list[Scored], reports: set[str]) -> tuple[MeasureKey,
 def _heading_first(own: list[Sentence]) -> list[Sentence]:
     """Its answer under the measure's own heading where it has one; else all of it."""
     return [s for s in own if s.under_heading] or own
-
-
-def _without_names(text: str) -> str:
-    return _NAMES.sub(" ", normalize_for_match(text))
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
