@@ -18,10 +18,11 @@ from types import MappingProxyType
 import streamlit as st
 
 from ingest.build import build_index, current_build
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder
+from ingest.embed import load_embedder as model_from_settings
 from ingest.errors import BuildInProgressError, IndexStateError, ModelError, NamndsvarError
 from ingest.registry import FACK, STADSDEL
-from ingest.settings import Settings
+from ingest.settings import Settings, load_settings
 from retrieval.export import (
     DocBlock,
     answer_markdown,
@@ -79,7 +80,8 @@ LABEL_DIRECTIVE = MappingProxyType({POSITIV: "green", FORBEHALL: "green", TVEKSA
                                     AVVISANDE: "red", NEUTRAL: "gray", INGEN: "gray"})
 _PROGRESS = re.compile(r"(\d+)\s*/\s*(\d+)")
 _EMBEDDING_FIELDS = ("embedding_model", "query_prefix", "passage_prefix",
-                     "allow_model_download", "embedding_batch_size")
+                     "allow_model_download", "embedding_batch_size", "embedding_threads",
+                     "query_threads")
 
 
 @dataclass
@@ -96,7 +98,7 @@ def load_embedder(embedding_json: str, factory_key: str,
     """The embedding model, built from (and keyed by) the settings fields that choose it:
     one model for every index directory."""
     settings = Settings.model_validate_json(embedding_json)
-    return (_factory or SentenceTransformerEmbedder)(settings)
+    return (_factory or model_from_settings)(settings)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -591,7 +593,7 @@ def main(settings: Settings | None = None, embedder_factory: EmbedderFactory | N
                "Kommissionen för ett socialt hållbart Stockholms åtgärder. Varje svar "
                "citerar bilagan.")
     try:
-        settings = settings or Settings()
+        settings = settings or load_settings()
         build = _auto_build_default(settings) if auto_build is None else auto_build
         service, llm_problem = _open(settings, embedder_factory, build, chat_model_factory)
     except NamndsvarError as exc:

@@ -1,4 +1,5 @@
-"""`python -m ingest inspect|build`: check a parse, build the index."""
+"""`python -m ingest inspect|build|cache`: check a parse, build the index, refresh the
+shipped embedding cache."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from ingest.errors import NamndsvarError
 from ingest.models import Annex
 from ingest.parse import parse_file
-from ingest.settings import Settings
+from ingest.settings import SHIPPED_EMBEDDING_CACHE, load_settings
 
 
 def structure_json(annex: Annex) -> dict:
@@ -67,9 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     p_build = sub.add_parser("build", help="bygg sökindexet")
     p_build.add_argument("paths", nargs="*", type=Path)
     p_build.add_argument("--index", type=Path, help="indexkatalog")
+    sub.add_parser("cache", help=f"bygg om vektorcachen för den medföljande bilagan "
+                                 f"({SHIPPED_EMBEDDING_CACHE.relative_to(SHIPPED_EMBEDDING_CACHE.parents[1])})")
     args = parser.parse_args(argv)
-    settings = Settings()
     try:
+        settings = load_settings()
         if args.command == "inspect":
             path = args.path or settings.annex_paths[0]
             annex = parse_file(path, chunk_max_chars=settings.chunk_max_chars)
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from ingest.build import build_index
 
+        if args.command == "cache":
+            return _refresh_shipped_cache(settings)
         if args.index:
             settings = settings.model_copy(update={"index_dir": args.index})
         summary = build_index(args.paths or settings.annex_paths, settings,
@@ -90,6 +95,25 @@ def main(argv: list[str] | None = None) -> int:
     except NamndsvarError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
+
+
+def _refresh_shipped_cache(settings) -> int:
+    """Build the bundled annex into a throwaway index with the shipped cache as the cache:
+    what the build uses is kept there, anything else dropped, missing vectors computed."""
+    import tempfile
+
+    from ingest.build import build_index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = build_index(
+            settings.annex_paths,
+            settings.model_copy(update={"index_dir": Path(tmp) / "index",
+                                        "embedding_cache_dir": SHIPPED_EMBEDDING_CACHE,
+                                        "shipped_embedding_cache": None}),
+            progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    print(f"Vektorcachen i {SHIPPED_EMBEDDING_CACHE} är aktuell för {settings.embedding_model}: "
+          f"{summary.timings.get('embedded', 0):.0f} nya vektorer beräknade.")
+    return 0
 
 
 if __name__ == "__main__":

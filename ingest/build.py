@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -21,18 +22,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ingest.chunking import Budget
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder, identity_of, load_embedder
+from ingest.embed_cache import VectorCache, text_key
 from ingest.errors import BuildInProgressError, IndexStateError
+from ingest.layout import build_layout
 from ingest.lexical import TOKENIZERS, LexicalIndex
 from ingest.models import Annex, Chunk
 from ingest.parse import parse_file
 from ingest.records import chroma_metadata, write_chunks
+from ingest.sentences import collect_sentences, write_sentences
 from ingest.settings import Settings
 from ingest.source import read_source
 from ingest.store import chroma_client, collection_name, create_collection
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the model's identity and the sentence vectors are recorded
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
@@ -100,11 +107,11 @@ def build_index(
             progress(f"Kontrollerar {Path(path).name} …")
             parse_file(Path(path))
         progress(f"Laddar embeddingmodellen {settings.embedding_model} …")
-        embedder = SentenceTransformerEmbedder(settings)
+        embedder = load_embedder(settings)
     timings["model_s"] = time.perf_counter() - started
     # Chunks sized in the model's own tokens, header included: it reads each one whole.
-    budget = Budget(embedder.max_tokens, embedder.count_tokens, counts_header=True,
-                    unit="tokens")
+    limit = min(settings.chunk_max_tokens or embedder.max_tokens, embedder.max_tokens)
+    budget = Budget(limit, embedder.count_tokens, counts_header=True, unit="tokens")
     # Parse everything before writing anything: a bad document changes no index.
     t = time.perf_counter()
     annexes: list[Annex] = []
@@ -121,6 +128,13 @@ def build_index(
             "Inga textavsnitt att indexera: ange minst en bilaga (python -m ingest build FIL)."
         )
 
+    # Opened after the parse: a bad document must not cost a probe embedding.
+    t = time.perf_counter()
+    cache = VectorCache(
+        embedder, settings.embedding_cache_dir,
+        seeds=[settings.shipped_embedding_cache] if settings.shipped_embedding_cache else [])
+    timings["cache_open_s"] = time.perf_counter() - t
+
     index_dir = settings.index_dir
     with _build_lock(index_dir):
         build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -134,8 +148,10 @@ def build_index(
             # the stance rules read the exact text the offsets point into.
             sources_dir = build_dir / "sources"
             sources_dir.mkdir()
+            layouts = {}
             for path, annex in zip(paths, annexes, strict=True):
                 source = read_source(Path(path))
+                layouts[annex.source] = build_layout(source)
                 (sources_dir / f"{annex.source}.json").write_text(
                     json.dumps({"name": source.name, "text": source.text,
                                 "pages": source.pages}, ensure_ascii=False),
@@ -152,23 +168,45 @@ def build_index(
             name = collection_name(settings, build_id)
             collection = create_collection(client, name)
             batch = 64
+            used: set[str] = set()
             for i in range(0, len(chunks), batch):
                 part = chunks[i:i + batch]
-                vectors = embedder.embed_passages([c.embed_text() for c in part])
+                texts = [c.embed_text() for c in part]
+                used.update(text_key(x) for x in texts)
                 collection.add(
-                    ids=[c.id for c in part], embeddings=vectors,
+                    ids=[c.id for c in part], embeddings=cache.embed(texts),
                     documents=[c.text for c in part],
                     metadatas=[chroma_metadata(c) for c in part],
                 )
                 progress(f"Indexerar: {min(i + batch, len(chunks))}/{len(chunks)} textavsnitt")
             timings["embed_index_s"] = time.perf_counter() - t
-            _validate(collection, chunks, embedder)
+            sentence_count = 0
+            if settings.sentence_vectors:
+                t = time.perf_counter()
+                records = collect_sentences(chunks, layouts)
+                texts = [r.text for r in records]
+                used.update(text_key(x) for x in texts)
+                vectors = []
+                for i in range(0, len(texts), 256):
+                    vectors.append(cache.embed(texts[i:i + 256]))
+                    progress(f"Meningsvektorer: {min(i + 256, len(texts))}/{len(texts)}")
+                write_sentences(build_dir, records, np.concatenate(vectors) if vectors
+                                else np.zeros((0, embedder.dimension), dtype=np.float32))
+                sentence_count = len(records)
+                timings["sentences_s"] = time.perf_counter() - t
+            timings["embedded"] = cache.added
+            if cache.stale(used):
+                # Keep only what this build uses: the cache never outgrows the index.
+                cache.save(keep=used)
+            _validate(collection, chunks, cache)
             manifest = {
                 "format": FORMAT_VERSION,
                 "build_id": build_id,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "embedding_model": embedder.name,
                 "dimension": embedder.dimension,
+                "embedding": identity_of(embedder),
+                "sentences": sentence_count,
                 "chunk_budget": {"limit": budget.limit, "unit": budget.unit},
                 "chroma": {"mode": "server" if settings.chroma_host else "embedded",
                            "collection": name},
@@ -195,7 +233,7 @@ def build_index(
     )
 
 
-def _validate(collection, chunks: list[Chunk], embedder: Embedder) -> None:
+def _validate(collection, chunks: list[Chunk], cache: VectorCache) -> None:
     """Refuse to switch to a build that does not hold and find what it should."""
     count = collection.count()
     if count != len(chunks):
@@ -203,7 +241,7 @@ def _validate(collection, chunks: list[Chunk], embedder: Embedder) -> None:
     if not chunks:
         raise IndexStateError("Indexbygget gav inga textavsnitt.")
     probe = max(chunks, key=lambda c: len(c.text))
-    hits = collection.query(query_embeddings=[embedder.embed_passages([probe.embed_text()])[0]],
+    hits = collection.query(query_embeddings=[cache.embed([probe.embed_text()])[0]],
                             n_results=min(3, count), include=["documents"])
     # Several annexes may hold the same passage (a year copied unchanged): any chunk with
     # the probe's own text answers the probe.

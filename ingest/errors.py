@@ -27,3 +27,7 @@ class BuildInProgressError(IndexStateError):
 
 class FilterError(NamndsvarError):
     """A filter names something the index does not hold (a source, an administration …)."""
+
+
+class SettingsError(NamndsvarError):
+    """A setting (NAMNDSVAR_* variable) has a value that cannot be used."""

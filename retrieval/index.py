@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.build import FORMAT_VERSION, current_build
-from ingest.embed import Embedder, SentenceTransformerEmbedder
+from ingest.embed import Embedder, identity_of, load_embedder
 from ingest.errors import IndexStateError
 from ingest.layout import Layout, build_layout
 from ingest.lexical import TOKENIZERS, LexicalIndex
 from ingest.models import Chunk
 from ingest.records import read_chunks
+from ingest.sentences import SentenceVectors
 from ingest.settings import Settings
 from ingest.source import SourceText
 from ingest.store import chroma_client, get_collection
@@ -31,6 +32,7 @@ class OpenIndex:
     collection: object  # a chromadb Collection
     embedder: Embedder
     layouts: dict[str, Layout]  # source name -> its text, as the offsets index it
+    sentence_vectors: SentenceVectors | None = None  # None: built without them
 
     def __post_init__(self) -> None:
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
@@ -82,7 +84,7 @@ def open_index(
     settings: Settings,
     *,
     embedder: Embedder | None = None,
-    embedder_factory: Callable[[Settings], Embedder] = SentenceTransformerEmbedder,
+    embedder_factory: Callable[[Settings], Embedder] = load_embedder,
 ) -> OpenIndex:
     # Check the manifest before loading the model: a mismatch should fail in milliseconds.
     build_id, directory, manifest = read_manifest(settings)
@@ -93,9 +95,17 @@ def open_index(
             f"Modellens dimension ({embedder.dimension}) matchar inte indexets "
             f"({manifest.get('dimension')}). Bygg om: {BUILD_HINT}"
         )
+    recorded = manifest.get("embedding")
+    if recorded is not None and recorded != identity_of(embedder):
+        # Same name, other vectors (another quantization, prefixes, engine): never mix.
+        raise IndexStateError(
+            f"Indexet är byggt med {_describe(recorded)}, men den laddade modellen är "
+            f"{_describe(identity_of(embedder))}. Bygg om indexet: {BUILD_HINT}"
+        )
     try:
         chunks = read_chunks(directory / "chunks.jsonl")
         lexical = {kind: LexicalIndex.load(directory / "lexical", kind) for kind in TOKENIZERS}
+        sentence_vectors = SentenceVectors.load(directory)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexStateError(
             f"Indexet i {directory} är skadat eller ofullständigt ({exc.__class__.__name__}: "
@@ -108,5 +118,17 @@ def open_index(
         data = json.loads(path.read_text(encoding="utf-8"))
         layouts[data["name"]] = build_layout(SourceText(data["name"], data["text"],
                                                         data["pages"]))
+    if sentence_vectors is not None and sentence_vectors.dimension not in (
+            0, embedder.dimension):
+        raise IndexStateError(
+            f"Indexets meningsvektorer har dimension {sentence_vectors.dimension}, modellen "
+            f"{embedder.dimension}. Bygg om: {BUILD_HINT}")
     return OpenIndex(build_id, directory, manifest, chunks, lexical, collection, embedder,
-                     layouts)
+                     layouts, sentence_vectors)
+
+
+def _describe(identity: dict) -> str:
+    parts = [str(identity.get("model") or identity.get("name"))]
+    parts += [f"{k} {identity[k]}" for k in ("backend", "quantization", "dimension")
+              if identity.get(k) is not None]
+    return ", ".join(parts)

@@ -24,9 +24,11 @@ from ingest.text import normalize_for_match, normalize_ws
 from ingest.tokens import stems
 from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, OfflineAnswerer
 from retrieval.guard import clean_question
+from retrieval.langchain_adapters import NamndsvarRetriever, passages_from_documents
 from retrieval.prompts import render
 from retrieval.search import Filters, Passage
 from retrieval.statements import Sentence
+from retrieval.understand import understand
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -350,8 +352,13 @@ class LLMAnswerer:
     def answer(self, question: str, filters: Filters | None = None) -> Answer:
         t0 = time.perf_counter()
         q, notices = clean_question(question, self.settings.max_question_chars)
-        result = self.offline.searcher.search(q, k=SEARCH_K, filters=filters)
-        passages = result.passages[:MAX_PASSAGES]
+        # The same LangChain retriever a user's own chain would use.
+        searcher = self.offline.searcher
+        retriever = NamndsvarRetriever(searcher=searcher, k=SEARCH_K, filters=filters)
+        found = passages_from_documents(retriever.invoke(q), searcher.index)
+        detected = understand(q, searcher.vocab)
+        search_ms = _ms(t0)
+        passages = found[:MAX_PASSAGES]
         if not passages:
             return self._fallback(question, filters, "Sökningen gav inga avsnitt att ge "
                                   "språkmodellen" + _INSTEAD, 0.0)
@@ -365,16 +372,15 @@ class LLMAnswerer:
         llm_ms = _ms(t1)
         t2 = time.perf_counter()
 
-        timings = dict(result.timings_ms)
-        timings["llm"] = llm_ms
+        timings = {"search": search_ms, "llm": llm_ms}
         new_text, order, invalid = resolve_markers(text, len(passages))
         if _is_not_in_annex(text) or (_mentions_not_in_annex(text) and not order):
             # No support claimed: nothing is cited, the passages are only shown as nearby.
             bare = re.sub(r"[ \t]{2,}", " ", _MARKER.sub("", text)).strip()
             timings["answer"] = _ms(t2)
             timings["total"] = _ms(t0)
-            return Answer(q, bare, self.mode, False, [], result.passages, result.detected,
-                          passages[:3], notices, timings)
+            return Answer(q, bare, self.mode, False, [], found, detected, passages[:3],
+                          notices, timings)
 
         if not order:
             return self._fallback(question, filters, NO_VALID_CITATIONS, llm_ms)
@@ -384,8 +390,8 @@ class LLMAnswerer:
         citations = self._citations(new_text, [passages[x - 1] for x in order])
         timings["answer"] = _ms(t2)
         timings["total"] = _ms(t0)
-        return Answer(q, new_text, self.mode, True, citations, result.passages,
-                      result.detected, [], notices, timings)
+        return Answer(q, new_text, self.mode, True, citations, found, detected, [], notices,
+                      timings)
 
     def _citations(self, text: str, cited: list[Passage]) -> list[Citation]:
         units = _units(text)

@@ -143,6 +143,7 @@ class Weights:
 # A passage holding only the commission's text (description, ongoing work, who is
 # responsible) is not the administration's position; rank it below its own words.
 COMMISSION_ONLY_FACTOR = 0.6
+QUERY_CACHE = 512  # question vectors kept (oldest dropped first)
 
 
 class Searcher:
@@ -163,6 +164,7 @@ class Searcher:
             for m in c.measures:
                 by_measure.setdefault((m.report, m.number), []).append(i)
         self._by_measure = {key: np.array(rows) for key, rows in by_measure.items()}
+        self._query_vectors: dict[str, np.ndarray] = {}
 
     def _allowed(self, filters: Filters) -> np.ndarray:
         chunks = self.index.chunks
@@ -209,12 +211,22 @@ class Searcher:
                      filters: Filters) -> dict[int, int]:
         where = _where(filters, detected)
         n = min(self.index.collection.count(), max(self.settings.candidates, 200))
-        vector = self.index.embedder.embed_query(question)
+        vector = self._query_vector(question)
         result = self.index.collection.query(query_embeddings=[vector], n_results=n,
                                              where=where, include=[])
         position = self.index.position
         return {position[cid]: rank for rank, cid in enumerate(result["ids"][0])
                 if cid in position}
+
+    def _query_vector(self, question: str) -> np.ndarray:
+        """The question's vector; an answer may search the same question more than once."""
+        vector = self._query_vectors.get(question)
+        if vector is None:
+            vector = np.asarray(self.index.embedder.embed_query(question), dtype=np.float32)
+            if len(self._query_vectors) >= QUERY_CACHE:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+            self._query_vectors[question] = vector
+        return vector
 
     def _steer(self, fused: np.ndarray, detected: Detected) -> np.ndarray:
         """Apply what the question names: its administrations first, its measures up."""

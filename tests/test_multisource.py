@@ -191,6 +191,7 @@ class TiedCollection:
 
 def test_build_check_accepts_a_passage_present_in_several_sources(tmp_path: Path) -> None:
     from ingest.build import _validate
+    from ingest.embed_cache import VectorCache
     from ingest.parse import parse_file
 
     embedder = HashEmbedder()
@@ -199,7 +200,7 @@ def test_build_check_accepts_a_passage_present_in_several_sources(tmp_path: Path
         path = tmp_path / f"bilaga_{n}.txt"
         path.write_bytes(DEFAULT_ANNEX.read_bytes())
         chunks.extend(parse_file(path).chunks)
-    _validate(TiedCollection(chunks, embedder), chunks, embedder)
+    _validate(TiedCollection(chunks, embedder), chunks, VectorCache(embedder, None))
 
 
 # -- the CLI --------------------------------------------------------------------------------

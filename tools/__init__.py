@@ -1,0 +1,1 @@
+"""The workshop: evaluation, benchmarks and comparisons (not part of the installed product)."""
