@@ -20,7 +20,13 @@ import streamlit as st
 from ingest.build import build_index, current_build
 from ingest.embed import Embedder
 from ingest.embed import load_embedder as model_from_settings
-from ingest.errors import BuildInProgressError, IndexStateError, ModelError, NamndsvarError
+from ingest.errors import (
+    BuildInProgressError,
+    IndexStateError,
+    ModelError,
+    NamndsvarError,
+    SettingsError,
+)
 from ingest.registry import FACK, STADSDEL
 from ingest.settings import Settings, load_settings
 from retrieval.export import (
@@ -199,6 +205,9 @@ def _show_error(exc: Exception) -> None:
         title = "Embeddingmodellen kunde inte laddas"
         fix = ("Kontrollera `NAMNDSVAR_EMBEDDING_MODEL`, eller använd standardmodellen "
                "(`make setup` installerar den).")
+    elif isinstance(exc, SettingsError):
+        title = "En inställning är ogiltig"
+        fix = "Rätta variabeln i miljön där appen startas och starta om den."
     else:
         title = "Något gick fel"
         fix = "Åtgärda felet ovan och ladda om sidan."

@@ -351,3 +351,11 @@ def test_llm_that_cannot_start_leaves_offline_mode_with_a_reason(app_settings) -
     assert not at.exception and not at.error
     assert at.sidebar.radio(key="mode").options == ["Offline – citat ur bilagan"]
     assert any("Språkmodellen kunde inte startas" in c.value for c in at.sidebar.caption)
+
+
+def test_bad_setting_shows_the_variable_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAMNDSVAR_QUERY_THREADS", "noll")
+    at = make_app(None, None)  # settings from the environment, as `streamlit run` does
+    assert not at.exception
+    assert "En inställning är ogiltig" in at.error[0].value
+    assert "NAMNDSVAR\\_QUERY\\_THREADS" in at.error[0].value
