@@ -367,12 +367,20 @@ def _same_stem(a: str, b: str) -> bool:
     return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= MAX_INFLECTION
 
 
+def _digits_joined(text: str) -> str:
+    """ "4 000" and "4000" alike: the annex writes thousands with a space, answers may not."""
+    return re.sub(r"(?<=\d) (?=\d{3}(?!\d))", "", text)
+
+
 def states_fact(text_norm: str, answer_stems: set[str], fact: str) -> bool:
     phrase = _norm(fact)
+    if any(ch.isdigit() for ch in phrase):
+        # Numbers, dates and measure numbers only as written (thousands spacing aside),
+        # and not inside a longer number ("400" is not in "4000").
+        wanted = re.escape(_digits_joined(phrase))
+        return bool(re.search(rf"(?<!\d){wanted}(?!\d)", _digits_joined(text_norm)))
     if phrase in text_norm:
         return True
-    if any(ch.isdigit() for ch in phrase):
-        return False  # numbers, dates and measure numbers only as written
     wanted = [w for w in words(phrase) if w not in STOPWORDS]
     if not wanted:
         return False
