@@ -240,3 +240,27 @@ def test_whole_set_is_located_and_split(scorer: Scorer) -> None:
             assert split[q.followup_of] == split[q.id], q.id  # asked with its question
     # The test set's evidence items are plain data classes the scorer can take apart.
     assert all(isinstance(e, BlindEvidence) for q in questions for e in q.evidence)
+
+
+def test_a_key_whose_answer_is_no(scorer: Scorer, questions: dict[str, BlindQuestion]) -> None:
+    q = questions["C-034"]  # "Is Enskede-Årsta-Vantör against anything?" Right answer: no
+    positive = _answer("**Enskede-Årsta-Vantör**: **positiv** (”ser fram emot”).", [])
+    assert score_answer(scorer, q, positive).fact_stated is True
+    denied = _answer("Enskede-Årsta-Vantör är inte avvisande till någon åtgärd.", [])
+    assert score_answer(scorer, q, denied).fact_stated is True
+    invented = _answer("**Enskede-Årsta-Vantör**: **avvisande** till åtgärd 4.1.1.", [])
+    assert score_answer(scorer, q, invented).fact_stated is False
+
+
+def test_saved_answers_score_the_same(tmp_path, annex: Annex, scorer: Scorer,
+                                      questions: dict[str, BlindQuestion]) -> None:
+    from tools.evaluate_blind import load_answers, save_answers
+
+    asked = ask_all(_FakeService(annex), [questions["A-042"]], questions)
+    path = tmp_path / "answers.jsonl"
+    save_answers(asked, path)
+    again = load_answers(path)
+    assert again["A-042"] == asked["A-042"]
+    q = questions["A-042"]
+    assert score_answer(scorer, q, again["A-042"].answer) == score_answer(
+        scorer, q, asked["A-042"].answer)

@@ -1,7 +1,7 @@
 """Score the product's answers to the blind question set (issue 14, item 7).
 
     python -m tools.evaluate_blind [--half dev|test|all] [--index DIR] [--json]
-                                   [--show-failures]
+                                   [--show-failures] [--save-answers FILE] [--answers FILE]
 
 The set (`data/eval/blind_questions/`) was written by four writers who never saw the
 product; `split.json` holds its seeded dev/test halves. Tune only on `dev`; the test half
@@ -11,6 +11,8 @@ Asking and scoring are apart: `ask_all` puts every question to the product (a fo
 is resolved against the question it follows with `retrieval.followup.rewrite`, as the
 app does) and keeps the `Answer.as_dict(layouts)` JSON; `score_answer` reads only that
 plain dict, so the scorer keeps working when the answerer is rewritten.
+`--save-answers` keeps the asked answers; `--answers` scores saved ones without asking
+(a change to the scorer is then re-measured on the same answers).
 
 Metrics (per question, then averaged per shape and overall; `None` = does not apply):
 - `evidence_cited` (answerable questions with evidence): some citation holds some
@@ -32,7 +34,8 @@ Metrics (per question, then averaged per shape and overall; `None` = does not ap
   each administration is tied to the first family stated after it on its own line,
   else the last one stated before it (a heading), and each must be tied to the key's
   family. Families are exact; "positiv med förbehåll" passes for "positiv" only where
-  the key's notes say so.
+  the key's notes say so. Where the notes say the right answer is "no" ("Är X emot
+  något?"), the answer must not claim the family without a negation before it.
 - `false_refusal` (answerable): the answer is not grounded, or says "Det framgår inte
   av bilagan" and cites nothing.
 - `correct_refusal` (not_in_annex): a refusal that cites nothing and claims no stance.
@@ -309,6 +312,10 @@ _QUOTED = re.compile(r"[”“\"][^”“\"\n]*[”“\"]")
 _ACCEPTS_RESERVATION = re.compile(
     r"positiv med förbehåll'? (är|is) (också|also) (rätt|right|correct)|oavsett förbehåll"
     r"|acceptable if (the )?reservation", re.IGNORECASE)
+# A key whose right answer is "no": its stance is the family asked about ("Är X emot
+# något?" – avvisande), which a right answer denies rather than states.
+_NEGATIVE_KEY = re.compile(r"\bright answer: no\b|\brätt svar: nej\b", re.IGNORECASE)
+_NEGATION = re.compile(r"(?<!\w)(nej|inte|ej|inget|ingen|inga|aldrig)(?!\w)")
 _NO_STATEMENT = re.compile(
     r"inte (har )?(lämnat|skickat in|inkommit med|gett|givit) (någon|något|en|ett) "
     r"(skrivelse|skrivning|yttrande|svar|kommentar)|(skrivelse|skrivning) saknas"
@@ -488,7 +495,13 @@ class Scorer:
         missing += [f"names {a}" for a in q.administrations
                     if not self.names.mentions(a, text_norm)]
         accepted = self.accepted_families(q)
-        if accepted:
+        if accepted and _NEGATIVE_KEY.search(q.notes):
+            # Fails only when the answer claims the family without denying it nearby.
+            claimed = [at for at, f in stated_families(text_lines) if f in accepted
+                       and not _NEGATION.search(text_lines[max(0, at - 40):at])]
+            if claimed:
+                missing.append(f"claims {q.stance}, the key's answer is no")
+        elif accepted:
             families = stated_families(text_lines)
             if len(q.administrations) >= 2:
                 for a in q.administrations:
@@ -630,15 +643,33 @@ def _print(out: dict, asked: dict[str, Asked], scores: Sequence[QuestionScore],
             print("  answer: " + " ".join((a.error or a.answer.get("answer") or "").split())[:300])
 
 
-def run(settings: Settings, half: str, directory: Path = BLIND_DIR) -> tuple[dict, dict, list]:
+def save_answers(asked: dict[str, Asked], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for a in asked.values():
+            f.write(json.dumps(asdict(a), ensure_ascii=False) + "\n")
+
+
+def load_answers(path: Path) -> dict[str, Asked]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return {r["id"]: Asked(**r) for r in rows}
+
+
+def run(settings: Settings, half: str, directory: Path = BLIND_DIR,
+        answers: Path | None = None) -> tuple[dict, dict, list]:
+    """Ask (or, with `answers`, read the answers an earlier run saved) and score."""
     from ingest.parse import parse_file
-    from retrieval.service import Service
 
     questions = load_questions(directory)
     by_id = {q.id: q for q in questions}
     chosen = select(questions, load_split(directory), half)
-    service = Service.from_settings(settings)
-    asked = ask_all(service, chosen, by_id)
+    if answers is not None:
+        asked = load_answers(answers)
+        chosen = [q for q in chosen if q.id in asked]
+    else:
+        from retrieval.service import Service
+
+        asked = ask_all(Service.from_settings(settings), chosen, by_id)
     scorer = Scorer(parse_file(settings.annex_paths[0], chunk_max_chars=settings.chunk_max_chars))
     scores = [score_answer(scorer, q, asked[q.id].answer) for q in chosen]
     out = {"half": half, "questions": len(chosen), "embedding_model": settings.embedding_model,
@@ -652,15 +683,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="indexkatalog")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--save-answers", type=Path, metavar="FIL",
+                        help="spara svaren (JSON Lines) för att poängsätta om utan att fråga")
+    parser.add_argument("--answers", type=Path, metavar="FIL",
+                        help="poängsätt sparade svar i stället för att fråga produkten")
     args = parser.parse_args(argv)
     settings = Settings()
     if args.index:
         settings = settings.model_copy(update={"index_dir": args.index})
     try:
-        out, asked, scores = run(settings, args.half)
+        out, asked, scores = run(settings, args.half, answers=args.answers)
     except NamndsvarError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
+    if args.save_answers:
+        save_answers(asked, args.save_answers)
     if args.json:
         out["per_question"] = [{**asdict(s), "question": asked[s.id].question,
                                 "searched": asked[s.id].searched,
