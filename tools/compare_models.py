@@ -132,8 +132,9 @@ def _print(report: dict) -> None:
     for r in report["rows"]:
         for kind in ("dense", "fused"):
             o = r[kind]["overall"]
-            blind = "   ".join(f"blind {h} {r[h][kind]['hit@5']:.3f}/{r[h][kind]['mrr@10']:.3f}"
-                               for h in ("blind_dev", "blind_test") if h in r)
+            blind = "   ".join(
+                f"{h.replace('_', ' ')} {r[h][kind]['hit@5']:.3f}/{r[h][kind]['mrr@10']:.3f}"
+                for h in ("blind_dev", "blind_test") if h in r)
             print(f"{r['model']:<22} {r['budget_tokens']:>6} {r['chunks']:>7} {kind:6} "
                   f"{o['hit@5']:>6.3f} {o['mrr@10']:>7.3f} {o['list_recall@10']:>6.3f}   {blind}")
     for r in report["rows"]:
