@@ -10,6 +10,7 @@ from pathlib import Path
 from ingest.errors import NamndsvarError
 from ingest.models import Annex
 from ingest.parse import parse_file
+from ingest.registry import FACK
 from ingest.settings import Settings
 
 
@@ -51,7 +52,7 @@ def _print_table(annex: Annex) -> None:
     for r in annex.reports:
         numbers = [m.number for m in annex.measures if m.report == r.name]
         print(f"{r.full_title}: {len(numbers)} åtgärder ({', '.join(numbers)})")
-    fack = sum(a.kind == "fackförvaltning" for a in annex.administrations)
+    fack = sum(a.kind == FACK for a in annex.administrations)
     print(f"\n{len(annex.administrations)} förvaltningar ({fack} fackförvaltningar, "
           f"{len(annex.administrations) - fack} stadsdelsförvaltningar), "
           f"{sum(not a.has_statement for a in annex.administrations)} utan skrivelse, "

@@ -18,12 +18,14 @@ from typing import NamedTuple
 
 from ingest.catalog import TitleIndex
 from ingest.models import Measure
-from ingest.registry import FACK, REPORTS_BY_NAME, STADSDEL
+from ingest.registry import REPORTS_BY_NAME
 from ingest.text import normalize_for_match
-from ingest.tokens import (
+from ingest.text.groups import BODY_WORDS, GROUP_WORDS, group_noun
+from ingest.text.words import (
     DOMAIN_STOPWORDS,
     ORGANISATION_WORDS,
     STOPWORDS,
+    content_words,
     stem_matches,
     stems,
     words,
@@ -45,17 +47,15 @@ from retrieval.understand import Detected
 NOT_IN_ANNEX = "Det framgår inte av bilagan"
 NO_STATEMENT_TEXT = "har inte lämnat någon skrivelse i bilagan"
 
-# Words that say what kind of answer is wanted, not what it is about.
-_QUESTION_WORDS = frozenset(normalize_for_match(w) for w in """
+# Words that say what kind of answer is wanted, not what it is about (and the words for
+# the bodies and groups of them, which name who, not what).
+_QUESTION_WORDS = GROUP_WORDS.keys() | BODY_WORDS | frozenset(normalize_for_match(w) for w in """
 vad hur vilka vilken vilket varför när var vem vilkas tycker anser säger skriver menar tänker
 ser ställer ställa sig syn inställning ståndpunkt positiv positiva positivt negativ negativa
 tveksam tveksamma stödjer stöder om till på för med och att det den de är har kan ska vill
 gör göra något några många mycket finns fanns enligt bilagan bilaga kommissionen kommissionens
 hållbarhetskommissionen förslag förslaget förslagen åtgärd åtgärden åtgärder åtgärderna
-rekommendation rekommendationen nämnd nämnden nämnder nämnderna stadsdelsnämnd stadsdelsnämnden
-stadsdelsnämnder stadsdelsnämnderna stadsdel stadsdelen stadsdelar stadsdelarna förvaltning
-förvaltningen förvaltningar förvaltningarna fackförvaltningar fackförvaltningarna
-stadsdelsförvaltningar stadsdelsförvaltningarna sina sin sitt egen eget egna också även
+rekommendation rekommendationen sina sin sitt egen eget egna också även
 lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp nämner frågan
 yttrar yttra uttalar uttala ställning tagit tar hållbarhetskommissionens rekommendationer
 rekommendationerna förbehåll förbehållen villkor
@@ -251,11 +251,13 @@ class OfflineAnswerer:
         for report in d.reports:
             for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")
-        words = [w for w in re.findall(r"[\wåäöé-]+", q)
-                 if w not in _QUESTION_WORDS and w not in self._alias_words
-                 and w not in STOPWORDS]
+        # Measure numbers and abbreviations ("6.3.3", "t.ex") are not topic words; a
+        # year ("2017") is.
+        kept = [w for w in words(q) if "." not in w
+                and w not in _QUESTION_WORDS and w not in self._alias_words
+                and w not in STOPWORDS]
         items = []
-        for word in words:
+        for word in kept:
             stem = next(iter(stems(word)), "")
             # Snowball cuts "lots" to "lot": too short to find "lotsfunktion" by, so the
             # word itself stands in for such a stem.
@@ -347,7 +349,7 @@ class OfflineAnswerer:
             return "\n\n".join(lines)
         scope = [a for a in silent if not d.kinds or self._kind_of.get(a) in d.kinds]
         total = [a for a in self._kind_of if not d.kinds or self._kind_of.get(a) in d.kinds]
-        lines = [f"{len(scope)} av {len(total)} {_group_noun(d.kinds)} {NO_STATEMENT_TEXT}:"]
+        lines = [f"{len(scope)} av {len(total)} {group_noun(d.kinds)} {NO_STATEMENT_TEXT}:"]
         for admin in scope:
             n = cites.cite(*silent[admin])
             lines.append(f"- **{admin}** (”{silent[admin][1][0].flat}”) [{n}]")
@@ -497,7 +499,7 @@ class OfflineAnswerer:
         if not by_label:
             return None
         subject = _topic_phrase(measures, self.statements.measures, q)
-        lines = [f"Så här uttalar sig {_group_noun(kinds, definite=True)} om {subject}:"]
+        lines = [f"Så här uttalar sig {group_noun(kinds, definite=True)} om {subject}:"]
         for label in _LABEL_ORDER:
             entries = by_label.get(label, [])
             if not entries:
@@ -509,7 +511,7 @@ class OfflineAnswerer:
         positive = len(by_label.get(POSITIV, [])) + len(by_label.get(FORBEHALL, []))
         speaking = sum(len(v) for v in by_label.values())
         lines.append(
-            f"\n{positive} av {len(admins)} {_group_noun(kinds)} är positiva "
+            f"\n{positive} av {len(admins)} {group_noun(kinds)} är positiva "
             f"(varav {len(by_label.get(FORBEHALL, []))} med förbehåll); {speaking} tar upp "
             f"frågan; {len([a for a in admins if a in silent])} har inte lämnat någon skrivelse."
         )
@@ -635,14 +637,6 @@ def _trigger(trigger: str, reservation: str) -> str:
     return f" (”{trigger}”{extra})"
 
 
-def _group_noun(kinds: list[str], definite: bool = False) -> str:
-    if kinds == [STADSDEL]:
-        return "stadsdelsnämnderna" if definite else "stadsdelsnämnder"
-    if kinds == [FACK]:
-        return "fackförvaltningarna" if definite else "fackförvaltningar"
-    return "förvaltningarna" if definite else "förvaltningar"
-
-
 def _topic_phrase(measures: list[tuple[str, str]], catalog: dict, q: str) -> str:
     if measures and measures[0] in catalog:
         m = catalog[measures[0]]
@@ -651,7 +645,7 @@ def _topic_phrase(measures: list[tuple[str, str]], catalog: dict, q: str) -> str
 
 
 def _is_english(q: str) -> bool:
-    words = re.findall(r"[a-zåäö]+", q.lower())
+    words = content_words(q)
     return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.2
 
 

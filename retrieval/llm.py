@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.errors import LLMError
 from ingest.settings import Settings
-from ingest.text import normalize_for_match, normalize_ws
-from ingest.tokens import stems
+from ingest.text import normalize_for_match, normalize_lines, normalize_ws
+from ingest.text.sentences import sentences
+from ingest.text.words import stems
 from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, OfflineAnswerer
 from retrieval.guard import clean_question
 from retrieval.prompts import render
@@ -50,8 +51,6 @@ _MARKER = re.compile(r"[ \t]*\[\s*(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\s*\]")
 _RENUMBERED = re.compile(r"\[(\d+)\]")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _QUOTE = re.compile(r"[”“\"«»]([^”“\"«»]{8,})[”“\"«»]")
-# Answer units: sentences (a marker after the full stop stays with its sentence) and lines.
-_UNIT_SPLIT = re.compile(r"(?<=[.!?])[ \t]+(?=[^\s\[])|\n+")
 _BULLET = re.compile(r"^\s*(?:[•\-–*]|\d+(?:\.\d+)*\s)")
 
 
@@ -114,7 +113,7 @@ def _flow(text: str) -> str:
             out.append(line)
         else:
             out[-1] = f"{out[-1]} {line}"
-    return "\n".join(" ".join(line.split()) for line in out).strip()
+    return normalize_lines("\n".join(out))
 
 
 def passage_heading(n: int, passage: Passage) -> str:
@@ -218,7 +217,9 @@ def _units(text: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences with the (renumbered) citations each carries; a marker
     standing alone belongs to the sentence before it."""
     units: list[tuple[str, list[int]]] = []
-    for raw in _UNIT_SPLIT.split(text):
+    # Answer units: the sentences of each line (a marker after the full stop stays with
+    # its sentence).
+    for raw in (s for line in text.splitlines() for s in sentences(line)):
         cited = [int(x) for x in _RENUMBERED.findall(raw)]
         bare = _RENUMBERED.sub("", raw).strip()
         if not re.search(r"\w", bare) and units:

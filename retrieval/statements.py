@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.catalog import TitleIndex, number_key, references_in
+from ingest.catalog import TitleIndex
 from ingest.models import OWN_ROLES, Chunk, Measure
 from ingest.registry import KNOWN_REPORTS
 from ingest.text import normalize_for_match, normalize_ws
-from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, derived_matches
+from ingest.text.measures import number_key, references_in
+from ingest.text.sentences import sentence_spans
+from ingest.text.words import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, derived_matches
 from retrieval.index import OpenIndex
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"”•A-ZÅÄÖ0-9])|\n\s*•\s*")
 _LABEL = re.compile(r"^(Kommentar|Svar|Hantering)\s*:\s*")
 
 MeasureKey = tuple[str, str]  # (report, number)
@@ -290,27 +291,16 @@ def _heading_first(own: list[Sentence]) -> list[Sentence]:
 
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
     cursor = start
     label = _LABEL.match(text[start:end])
     if label:  # "Kommentar: Nämnden …" – the label is not part of the quote
         cursor = start + label.end()
-    for m in _SENTENCE.finditer(text, cursor, end):
-        if m.start() > cursor:
-            spans.append((cursor, m.start()))
-        cursor = m.end()
-    if cursor < end:
-        spans.append((cursor, end))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+    return sentence_spans(text, cursor, end)
 
 
 def _named_measures(text: str, links) -> tuple[MeasureKey, ...]:
     """Measures a sentence names by number, resolved against its block's own links."""
     named: list[MeasureKey] = []
     for ref in references_in(text):
-        if "-" in ref:
-            lo, hi = (number_key(x) for x in ref.split("-"))
-            named += [(m.report, m.number) for m in links if lo <= number_key(m.number) <= hi]
-        else:
-            named += [(m.report, m.number) for m in links if m.number == ref]
+        named += [(m.report, m.number) for m in links if ref.covers(m.number)]
     return tuple(dict.fromkeys(named))

@@ -17,7 +17,7 @@ from ingest.build import BuildSummary, build_index
 from ingest.models import Annex
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX, Settings
-from ingest.tokens import stems
+from ingest.text.words import stems
 
 
 @pytest.fixture(autouse=True)
