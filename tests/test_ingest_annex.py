@@ -1,7 +1,7 @@
 """The ingest stage on the real annex: structure, measures, roles, links, pages, chunks.
 
 Every expectation here was checked by reading the annex text itself
-(data/bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt); nothing is copied
+(ingest/data/bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt); nothing is copied
 from the parser's output.
 """
 

@@ -1,4 +1,5 @@
-"""Prompt files: prompts/<name>.md, loaded, checked and filled in one place.
+"""Prompt files: retrieval/prompts/<name>.md (package data), loaded, checked and filled in
+one place.
 
 Prompts live as Markdown so they can be read and reviewed as text. Only the placeholders
 registered here are filled, in one pass, so braces in the values (passage text, the
@@ -11,9 +12,9 @@ import re
 from pathlib import Path
 
 from ingest.errors import NamndsvarError
-from ingest.settings import PROJECT_ROOT
 
-PROMPT_DIR = PROJECT_ROOT / "prompts"
+# Beside this module, so that an installed package finds them as well as a checkout.
+PROMPT_DIR = Path(__file__).resolve().parent
 
 # Each prompt and the placeholders it must hold (and may only hold).
 PROMPTS: dict[str, frozenset[str]] = {
@@ -30,7 +31,7 @@ class PromptError(NamndsvarError):
 
 
 def load_prompt(name: str, prompt_dir: Path | None = None) -> str:
-    """The text of prompts/<name>.md (or <prompt_dir>/<name>.md)."""
+    """The text of retrieval/prompts/<name>.md (or <prompt_dir>/<name>.md)."""
     if name not in PROMPTS:
         raise PromptError(f"Okänd prompt ”{name}”. Kända promptar: {', '.join(sorted(PROMPTS))}.")
     path = (prompt_dir or PROMPT_DIR) / f"{name}.md"
