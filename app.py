@@ -20,6 +20,7 @@ import streamlit as st
 from ingest.build import build_index, current_build
 from ingest.embed import Embedder, SentenceTransformerEmbedder
 from ingest.errors import BuildInProgressError, IndexStateError, ModelError, NamndsvarError
+from ingest.logs import configure_logging
 from ingest.registry import FACK, STADSDEL
 from ingest.settings import Settings
 from retrieval.export import (
@@ -592,6 +593,7 @@ def main(settings: Settings | None = None, embedder_factory: EmbedderFactory | N
                "citerar bilagan.")
     try:
         settings = settings or Settings()
+        st.sidebar.caption(f"Loggfil: `{configure_logging(settings)}`")
         build = _auto_build_default(settings) if auto_build is None else auto_build
         service, llm_problem = _open(settings, embedder_factory, build, chat_model_factory)
     except NamndsvarError as exc:

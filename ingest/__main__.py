@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest.errors import NamndsvarError
+from ingest.logs import configure_logging
 from ingest.models import Annex
 from ingest.parse import parse_file
 from ingest.registry import FACK
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--index", type=Path, help="indexkatalog")
     args = parser.parse_args(argv)
     settings = Settings()
+    configure_logging(settings)
     try:
         if args.command == "inspect":
             path = args.path or settings.annex_paths[0]

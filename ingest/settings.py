@@ -67,3 +67,6 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
 
     feedback_path: Path = STATE_DIR / "var" / "feedback.jsonl"
+    # The library's log (ingest.logs): model fallbacks, store errors, parse summaries.
+    log_path: Path = STATE_DIR / "var" / "namndsvar.log"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest.errors import NamndsvarError
+from ingest.logs import configure_logging
 from ingest.settings import Settings
 from ingest.text import normalize_ws
 from retrieval.search import Filters
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     p_stances.add_argument("--index", type=Path, help="indexkatalog")
     args = parser.parse_args(argv)
     settings = Settings()
+    configure_logging(settings)
     if args.index:
         settings = settings.model_copy(update={"index_dir": args.index})
     try:

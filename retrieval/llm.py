@@ -4,14 +4,16 @@ citation it makes is checked against the passages it was given.
 The model is never trusted: markers that point nowhere are removed, an answer without a
 valid citation (the sign of an invented answer or an obeyed injected instruction) is
 replaced by the offline answer, and any failure of the model (timeout, no connection,
-HTTP error, unreadable output) falls back to the offline answer with a notice. answer()
-never raises for a model failure.
+HTTP error, unreadable output) falls back to the offline answer with a notice, logged with
+its cause. answer() never raises for a model failure; a programming error (TypeError,
+AttributeError, …) is not a model failure and is raised.
 """
 
 from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import math
 import re
 import threading
@@ -31,6 +33,8 @@ from retrieval.statements import Sentence
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
 
 FALLBACK_MODE = "offline (reserv)"
 SEARCH_K = 6
@@ -89,7 +93,7 @@ def chat_model_from_settings(settings: Settings) -> BaseChatModel:
         package = "langchain-ollama" if provider == "ollama" else "langchain-openai"
         raise LLMError(f"Paketet {package} saknas ({exc}). Installera projektet igen med "
                        "`make setup`.") from exc
-    except Exception as exc:  # the client's own validation, e.g. a malformed URL
+    except ValueError as exc:  # the client's own (pydantic) validation, e.g. a malformed URL
         raise LLMError(f"Språkmodellen ({provider}, {model}) kunde inte skapas: {exc}. "
                        "Kontrollera NAMNDSVAR_LLM_*-variablerna.") from exc
 
@@ -300,6 +304,22 @@ def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExce
     return tuple(timeouts), tuple(connects)
 
 
+def _model_failures() -> tuple[type[BaseException], ...]:
+    """What a chat model call raises when the model, not this code, fails: timeouts,
+    connections, HTTP and API errors, unreadable output (ValueError covers JSON)."""
+    timeouts, connects = _error_types()
+    kinds: list[type[BaseException]] = [*timeouts, *connects, OSError, ValueError,
+                                        _Unreadable, LLMError]
+    for module, name in (("httpx", "HTTPError"), ("openai", "OpenAIError"),
+                         ("ollama", "ResponseError"),
+                         ("langchain_core.exceptions", "LangChainException")):
+        try:
+            kinds.append(getattr(__import__(module, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(kinds)
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     cur: BaseException | None = exc
@@ -360,9 +380,10 @@ class LLMAnswerer:
         try:
             messages = build_messages(q, passages)
             text = _text_of(self._invoke(messages))
-        except Exception as exc:  # any model failure: the offline answer, never an error
-            return self._fallback(question, filters,
-                                  failure_reason(exc, self.settings) + _INSTEAD, _ms(t1))
+        except _model_failures() as exc:  # the offline answer, never an error
+            reason = failure_reason(exc, self.settings)
+            log.warning("LLM failed, offline fallback: %s", reason, exc_info=exc)
+            return self._fallback(question, filters, reason + _INSTEAD, _ms(t1))
         llm_ms = _ms(t1)
         t2 = time.perf_counter()
 
@@ -378,6 +399,8 @@ class LLMAnswerer:
                           passages[:3], notices, timings)
 
         if not order:
+            log.warning("LLM answer without a valid citation, offline fallback "
+                        "(invalid markers: %s)", invalid)
             return self._fallback(question, filters, NO_VALID_CITATIONS, llm_ms)
         if invalid:
             notices.append("Källhänvisningar som inte pekar på något givet avsnitt togs bort: "
