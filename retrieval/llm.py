@@ -25,7 +25,7 @@ from ingest.settings import Settings
 from ingest.text import normalize_for_match, normalize_lines, normalize_ws
 from ingest.text.sentences import sentences
 from ingest.text.words import stems
-from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, OfflineAnswerer
+from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, OfflineAnswerer, Quote
 from retrieval.guard import clean_question
 from retrieval.prompts import render
 from retrieval.search import Filters, Passage
@@ -396,7 +396,8 @@ class LLMAnswerer:
             timings["answer"] = _ms(t2)
             timings["total"] = _ms(t0)
             return Answer(q, bare, self.mode, False, [], result.passages, result.detected,
-                          passages[:3], notices, timings)
+                          passages[:3], notices, timings, shape="not_in_annex",
+                          direct=NOT_IN_ANNEX)
 
         if not order:
             log.warning("LLM answer without a valid citation, offline fallback "
@@ -408,8 +409,11 @@ class LLMAnswerer:
         citations = self._citations(new_text, [passages[x - 1] for x in order])
         timings["answer"] = _ms(t2)
         timings["total"] = _ms(t0)
+        # The model's own text is the answer; its quotes are the cited passages' sentences.
         return Answer(q, new_text, self.mode, True, citations, result.passages,
-                      result.detected, [], notices, timings)
+                      result.detected, [], notices, timings, shape="llm",
+                      direct=next(iter(new_text.splitlines()), ""),
+                      quotes=[Quote.of(c) for c in citations])
 
     def _citations(self, text: str, cited: list[Passage]) -> list[Citation]:
         units = _units(text)
