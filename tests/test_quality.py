@@ -45,7 +45,6 @@ def test_system_meets_thresholds(report: dict) -> None:
     overall = report["system"]["overall"]
     misses = "\n".join(f"{m['id']} rank={m['rank']}: {m['question']}"
                        for m in report["system"]["misses"])
-    assert THRESHOLDS == {"hit@5": 0.95, "mrr@10": 0.85, "list_recall@10": 0.90}
     for metric, minimum in THRESHOLDS.items():
         assert overall[metric] is not None, metric
         assert overall[metric] >= minimum, f"{metric} {overall[metric]} < {minimum}\n{misses}"
