@@ -39,11 +39,15 @@ class PhraseList:
     phrases: tuple[Phrase, ...]
 
     def regex(self, subject: str) -> re.Pattern[str]:
-        body = "|".join(p.pattern.replace("{subject}", subject) for p in self.phrases)
-        return re.compile(rf"\b({body})" + (r"\b" if self.word_end else ""))
+        """All the list's phrases as one alternation, as the rules use them."""
+        return self._compile(self.phrases, subject)
 
     def phrase_regex(self, phrase: Phrase, subject: str) -> re.Pattern[str]:
-        body = phrase.pattern.replace("{subject}", subject)
+        """One phrase alone, bounded the same way (for counting where it fires)."""
+        return self._compile((phrase,), subject)
+
+    def _compile(self, phrases: tuple[Phrase, ...], subject: str) -> re.Pattern[str]:
+        body = "|".join(p.pattern.replace("{subject}", subject) for p in phrases)
         return re.compile(rf"\b({body})" + (r"\b" if self.word_end else ""))
 
 

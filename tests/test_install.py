@@ -38,7 +38,8 @@ def test_plain_install_in_a_fresh_venv_answers(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("NAMNDSVAR_", "PYTHON", "VIRTUAL_ENV"))}
-    _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env)
+    # No pip of its own: the project venv's pip and setuptools (through the .pth) install.
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path, env)
     python = venv / "bin" / "python"
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
                       "['purelib'])"], tmp_path, env).stdout.strip())
