@@ -23,7 +23,8 @@ _SKIP = shutil.ignore_patterns(".venv", ".git", "index", "var", "__pycache__", "
                                ".pytest_cache", ".ruff_cache", "build", "test-output")
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 300
+# About half a minute for the build on an idle 2-core machine; the bound is for a busy one.
+def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: int = 900
          ) -> subprocess.CompletedProcess:
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
