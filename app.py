@@ -27,6 +27,7 @@ from ingest.errors import (
     NamndsvarError,
     SettingsError,
 )
+from ingest.logs import configure_logging
 from ingest.registry import FACK, STADSDEL
 from ingest.settings import Settings, load_settings
 from retrieval.export import (
@@ -603,6 +604,7 @@ def main(settings: Settings | None = None, embedder_factory: EmbedderFactory | N
                "citerar bilagan.")
     try:
         settings = settings or load_settings()
+        st.sidebar.caption(f"Loggfil: `{configure_logging(settings)}`")
         build = _auto_build_default(settings) if auto_build is None else auto_build
         service, llm_problem = _open(settings, embedder_factory, build, chat_model_factory)
     except NamndsvarError as exc:

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 from ingest.errors import NamndsvarError
+from ingest.logs import configure_logging
 from ingest.models import Annex
 from ingest.parse import parse_file
+from ingest.registry import FACK
 from ingest.settings import SHIPPED_EMBEDDING_CACHE, load_settings
 
 
@@ -52,7 +54,7 @@ def _print_table(annex: Annex) -> None:
     for r in annex.reports:
         numbers = [m.number for m in annex.measures if m.report == r.name]
         print(f"{r.full_title}: {len(numbers)} åtgärder ({', '.join(numbers)})")
-    fack = sum(a.kind == "fackförvaltning" for a in annex.administrations)
+    fack = sum(a.kind == FACK for a in annex.administrations)
     print(f"\n{len(annex.administrations)} förvaltningar ({fack} fackförvaltningar, "
           f"{len(annex.administrations) - fack} stadsdelsförvaltningar), "
           f"{sum(not a.has_statement for a in annex.administrations)} utan skrivelse, "
@@ -73,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(settings)
         if args.command == "inspect":
             path = args.path or settings.annex_paths[0]
             annex = parse_file(path, chunk_max_chars=settings.chunk_max_chars)

@@ -33,7 +33,7 @@ from ingest.lexical import TOKENIZERS, LexicalIndex
 from ingest.models import Annex, Chunk
 from ingest.parse import parse_file
 from ingest.records import chroma_metadata, write_chunks
-from ingest.sentences import collect_sentences, write_sentences
+from ingest.sentence_vectors import collect_sentences, write_sentences
 from ingest.settings import Settings
 from ingest.source import read_source
 from ingest.store import chroma_client, collection_name, create_collection

@@ -9,20 +9,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.models import Measure
-from ingest.tokens import DOMAIN_STOPWORDS, STOPWORDS, stem_matches, stems
+from ingest.text.measures import LEVEL, family, number_key, references_in
+from ingest.text.measures import NUMBER as _NUM
+from ingest.text.words import DOMAIN_STOPWORDS, STOPWORDS, stem_matches, stems
 
-_NUM = r"\d{1,2}\.\d{1,2}(?:\.\d{1,2})?"
+__all__ = ["MEASURE_HEADING", "RECOMMENDATION_HEADING", "HeadingMatch", "TitleIndex",
+           "family", "match_measure_heading", "number_key", "references_in"]
 # "6.4.1 Åtgärd: …", "1.1 Åtgärd: …", "4.1.1 Etablera lotsar …", "4.3.1 / 4.3.2 Omvärld…"
 MEASURE_HEADING = re.compile(
     rf"^[ \t]*(?P<nums>{_NUM}(?:[ \t]*/[ \t]*{_NUM})*)\.?[ \t]+(?P<atg>Åtgärd[ \t]*:[ \t]*)?"
     r"(?P<rest>\S.*)$"
 )
 # "6.3 Stärk studiemotivationen …", "1. Få fler kortutbildade …"
-RECOMMENDATION_HEADING = re.compile(r"^[ \t]*(?P<num>\d{1,2}(?:\.\d{1,2})?)\.?[ \t]+[A-ZÅÄÖ]")
-# "(4.1.1)", "(åtgärd 4.2.1)", "(4.2.1 - 4.2.2)", "(4.1.2.)", "åtgärd 6.1.1", "numrering 6.5.3"
-_REFERENCE = re.compile(
-    r"(?<![\d.])(?P<a>\d\.\d{1,2}\.\d{1,2})\.?(?:\s*[-–]\s*(?P<b>\d\.\d{1,2}\.\d{1,2}))?(?![\d])"
-)
+RECOMMENDATION_HEADING = re.compile(rf"^[ \t]*(?P<num>{LEVEL}(?:\.{LEVEL})?)\.?[ \t]+[A-ZÅÄÖ]")
 
 
 @dataclass(frozen=True)
@@ -47,26 +46,6 @@ def match_measure_heading(line: str) -> HeadingMatch | None:
     if not has_atgard and not rest[:1].isupper():
         return None
     return HeadingMatch(numbers, has_atgard, rest, m.start("rest"))
-
-
-def references_in(text: str) -> list[str]:
-    """Three-level measure numbers named in prose, ranges expanded later by the caller."""
-    found: list[str] = []
-    for m in _REFERENCE.finditer(text):
-        found.append(m.group("a"))
-        if m.group("b"):
-            found.append(f"{m.group('a')}-{m.group('b')}")
-    return found
-
-
-def number_key(number: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in number.split("."))
-
-
-def family(number: str) -> tuple[int, int]:
-    """(first level, depth): 4.1.1 -> (4, 3); 1.2 -> (1, 2). Reports number in families."""
-    parts = number.split(".")
-    return (int(parts[0]), len(parts))
 
 
 _NONE: frozenset[str] = frozenset()  # shared, so cached misses cost no memory

@@ -12,8 +12,7 @@ from ingest.layout import Layout
 from ingest.models import Chunk, Measure, MeasureLink, Segment, embed_header
 from ingest.structure import Block
 from ingest.text import normalize_ws
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?:])\s+(?=[\"”•A-ZÅÄÖ0-9])")
+from ingest.text.sentences import sentence_spans
 
 
 @dataclass(frozen=True)
@@ -138,8 +137,8 @@ def _split(layout: Layout, start: int, end: int, segments: list[Segment],
         return [(start, end)]
     text = layout.text
     segment_starts = {s.start for s in segments if start < s.start < end}
-    cuts = sorted(segment_starts | {start + m.end() for m in
-                                    _SENTENCE_BREAK.finditer(text[start:end])})
+    sentence_starts = {a for a, _ in sentence_spans(text, start, end, keep_bullets=True)} - {start}
+    cuts = sorted(segment_starts | sentence_starts)
     spans: list[tuple[int, int]] = []
     cursor = start
     while cursor < end:

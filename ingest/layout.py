@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from ingest.registry import GROUP_HEADINGS, KnownAdministration, find_known
 from ingest.source import SourceText
 from ingest.text import normalize_for_match
+from ingest.text.sentences import ends_sentence
 
 _MARKER_ONE = re.compile(r"^\s*(\d{1,3})\s*\(\s*(\d{1,3})\s*\)\s*$")
 _MARKER_NUM = re.compile(r"^\s*(\d{1,3})\s*$")
 _MARKER_TOTAL = re.compile(r"^\s*\(\s*(\d{1,3})\s*\)\s*$")
-_SENTENCE_END = re.compile(r"[.:!?”\"]\s*$")
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def units_of(layout: Layout, section: SectionSpan, starts_unit) -> list[Unit]:
             continue
         if current and gap:
             continues = (
-                not _SENTENCE_END.search(current[-1].text)
+                not ends_sentence(current[-1].text)
                 and line.text.lstrip()[:1].islower()
             )
             if not continues:

@@ -11,7 +11,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from ingest.tokens import STOPWORDS, stems, words
+from ingest.text.words import STOPWORDS, stems, words
 
 NGRAM = 4
 

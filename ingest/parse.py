@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ingest.chunking import Budget, Owner, make_chunks
@@ -12,6 +13,8 @@ from ingest.registry import KNOWN_REPORTS, REPORTS_BY_NAME, aliases_for, reports
 from ingest.source import SourceText, read_source
 from ingest.structure import SectionWalker, build_catalog
 from ingest.text import normalize_ws
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_MAX_CHARS = 560
 
@@ -86,6 +89,8 @@ def parse_source(source: SourceText, *, chunk_max_chars: int = DEFAULT_CHUNK_MAX
     measures = sorted(catalog.measures.values(),
                       key=lambda m: (order.get(m.report, 99), [int(p) for p in
                                                                m.number.split(".")]))
+    log.info("parsed %s: %d administrations, %d measures, %d chunks", source.name,
+             len(administrations), len(measures), len(chunks))
     return Annex(
         source=source.name, text=layout.text, line_offsets=layout.line_offsets,
         page_of_line=layout.pages, marker_lines=frozenset(layout.markers),

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.text import normalize_for_match
+from ingest.text.groups import FACK, STADSDEL
+from ingest.text.names import HEADING_SIMILARITY, closest
 
-FACK = "fackförvaltning"
-STADSDEL = "stadsdelsförvaltning"
+__all__ = ["FACK", "GROUP_HEADINGS", "KNOWN_ADMINISTRATIONS", "KNOWN_REPORTS",
+           "REPORTS_BY_NAME", "STADSDEL", "KnownAdministration", "KnownReport",
+           "aliases_for", "find_known", "genitive", "reports_mentioned"]
 
 
 @dataclass(frozen=True)
@@ -113,19 +116,13 @@ def aliases_for(known: KnownAdministration) -> tuple[str, ...]:
 
 def find_known(heading: str) -> KnownAdministration | None:
     """The administration a heading line names, tolerating the source's misspellings."""
-    from difflib import SequenceMatcher
-
     key = normalize_for_match(heading)
     if not key or len(key) > 40:
         return None
-    best, best_ratio = None, 0.0
-    for known in KNOWN_ADMINISTRATIONS:
-        ratio = SequenceMatcher(None, key, normalize_for_match(known.name)).ratio()
-        if ratio > best_ratio:
-            best, best_ratio = known, ratio
-    # 0.94 admits one dropped letter in a long name ("Idrottförvaltningen") and
-    # nothing shorter: "Bromma" must be exactly "Bromma".
-    return best if best_ratio >= 0.94 else None
+    return closest(key, _HEADING_KEYS, HEADING_SIMILARITY)
+
+
+_HEADING_KEYS = [(normalize_for_match(k.name), k) for k in KNOWN_ADMINISTRATIONS]
 
 
 @dataclass(frozen=True)

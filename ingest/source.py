@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import DocumentError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ def _read_text(path: Path) -> SourceText:
             # Older exports from Word/Windows are cp1252; both hold Swedish letters.
             try:
                 text = raw.decode("cp1252", errors="strict")
+                log.info("%s is not UTF-8; read as Windows-1252", path.name)
             except UnicodeDecodeError as exc:
                 raise DocumentError(
                     f"{path.name} har en okänd teckenkodning (varken UTF-8, UTF-16 eller "

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 
 from ingest.errors import IndexStateError
 from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+# What an unreachable server raises: the client's own "Could not connect" is a ValueError.
+_UNREACHABLE = (ValueError, ConnectionError, OSError, httpx.HTTPError)
 
 
 def chroma_client(settings: Settings, persist_dir: Path) -> ClientAPI:
@@ -19,7 +26,9 @@ def chroma_client(settings: Settings, persist_dir: Path) -> ClientAPI:
         try:
             return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
                                        settings=chroma_settings)
-        except Exception as exc:
+        except _UNREACHABLE as exc:
+            log.warning("Chroma server %s:%s unreachable: %r", settings.chroma_host,
+                        settings.chroma_port, exc)
             raise IndexStateError(
                 f"Chroma-servern på {settings.chroma_host}:{settings.chroma_port} svarar inte "
                 f"({exc}). Starta den (`chroma run --path DIR --port {settings.chroma_port}`) "
@@ -42,7 +51,15 @@ def create_collection(client: ClientAPI, name: str):
 def get_collection(client: ClientAPI, name: str):
     try:
         return client.get_collection(name=name, embedding_function=None)
-    except Exception as exc:
+    except NotFoundError as exc:
+        log.warning("Chroma collection %s missing: %s", name, exc)
         raise IndexStateError(
             f"Indexets Chroma-samling '{name}' saknas. Bygg om indexet: python -m ingest build"
+        ) from exc
+    except _UNREACHABLE as exc:
+        # A server that went away is not a missing collection: rebuilding would not help.
+        log.warning("Chroma unreachable while opening collection %s: %r", name, exc)
+        raise IndexStateError(
+            f"Chroma svarade inte när samlingen '{name}' skulle öppnas ({exc}). "
+            "Kontrollera att Chroma-servern kör och nås."
         ) from exc

@@ -9,15 +9,14 @@ from ingest.catalog import (
     RECOMMENDATION_HEADING,
     HeadingMatch,
     TitleIndex,
-    family,
     match_measure_heading,
-    number_key,
-    references_in,
 )
 from ingest.layout import Layout, SectionSpan, Unit, units_of
 from ingest.models import Measure, MeasureLink, Segment
 from ingest.registry import KnownReport, reports_mentioned
 from ingest.text import normalize_for_match, normalize_ws
+from ingest.text.measures import expand, family, number_key, references_in
+from ingest.text.placeholders import is_placeholder
 
 _LABEL = re.compile(
     r"(?P<label>Beskrivning|Ansvarig|Pågående arbete|Kommentar|Svar|Hantering)[ \t]*:"
@@ -26,7 +25,6 @@ _LABEL_ROLE = {
     "Beskrivning": "description", "Ansvarig": "responsible", "Pågående arbete": "ongoing",
     "Kommentar": "answer", "Svar": "answer", "Hantering": "answer",
 }
-_NO_STATEMENT = re.compile(r"^Skriv(?:ning|else) saknas\.?$")
 _TITLE_END = re.compile(r"\.(?=\s|$)")
 _REPORT_HEADING_START = ("rapport", "delrapport")
 TITLE_LINK_THRESHOLD = 0.6
@@ -131,7 +129,7 @@ class SectionWalker:
         flat = normalize_ws(text)
         if heading is not None:
             return "measure"
-        if _NO_STATEMENT.match(flat):
+        if is_placeholder(flat):
             return "no_statement"
         rec = RECOMMENDATION_HEADING.match(text)
         if rec and len(flat) < 110 and ("." in rec.group("num") or next_heading is not None):
@@ -252,19 +250,13 @@ class SectionWalker:
         if self.catalog is None:
             return
         for ref in references_in(text):
-            if "-" in ref:
-                a, b = ref.split("-")
-                report = resolve_report(self.catalog, a, block.report, text)
-                if report is None:
-                    continue
-                lo, hi = number_key(a), number_key(b)
-                for (r, n) in sorted(self.catalog.measures, key=lambda k: number_key(k[1])):
-                    if r == report and lo <= number_key(n) <= hi:
-                        _add_link(block.links, MeasureLink(r, n, "reference"))
+            report = resolve_report(self.catalog, ref.first, block.report, text)
+            if report is None:
                 continue
-            report = resolve_report(self.catalog, ref, block.report, text)
-            if report and (report, ref) in self.catalog.measures:
-                _add_link(block.links, MeasureLink(report, ref, "reference"))
+            numbers = sorted((n for r, n in self.catalog.measures if r == report),
+                             key=number_key)
+            for n in expand(ref, numbers):
+                _add_link(block.links, MeasureLink(report, n, "reference"))
 
 
 def _title_end(text: str, start: int, end: int) -> int:

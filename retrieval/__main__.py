@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from ingest.errors import NamndsvarError
+from ingest.logs import configure_logging
 from ingest.settings import load_settings
+from ingest.text import normalize_ws
 from retrieval.search import Filters
 from retrieval.service import Service
 
@@ -50,7 +52,7 @@ def _print_search(result) -> None:
         print(f"\n[{n}] {c.administration} ({c.committee}) – {c.report or 'ingen delrapport'}"
               f" – åtgärd {measure} – rad {c.line_start}-{p.parts[-1].line_end} {page}"
               f" – poäng {p.score:.4f}")
-        print("    " + " ".join(p.text.split())[:400])
+        print("    " + normalize_ws(p.text)[:400])
 
 
 def _print_answer(service: Service, answer) -> None:
@@ -70,7 +72,7 @@ def _print_answer(service: Service, answer) -> None:
     elif data["nearby"]:
         print("\nNärliggande avsnitt (stöder inget svar):")
         for p in data["nearby"]:
-            print(f"  - {p['administration']}: {' '.join(p['text'].split())[:160]} …")
+            print(f"  - {p['administration']}: {normalize_ws(p['text'])[:160]} …")
 
 
 def _print_stances(rows: list[dict], as_csv: bool) -> None:
@@ -102,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(settings)
         if args.index:
             settings = settings.model_copy(update={"index_dir": args.index})
         chat_model = None

@@ -12,18 +12,20 @@ import math
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from ingest.catalog import TitleIndex
 from ingest.models import Measure
-from ingest.registry import FACK, REPORTS_BY_NAME, STADSDEL
+from ingest.registry import REPORTS_BY_NAME
 from ingest.text import normalize_for_match
-from ingest.tokens import (
+from ingest.text.groups import BODY_WORDS, GROUP_WORDS, group_noun
+from ingest.text.words import (
     DOMAIN_STOPWORDS,
     ORGANISATION_WORDS,
     STOPWORDS,
+    content_words,
     stem_matches,
     stems,
     words,
@@ -33,6 +35,7 @@ from retrieval.search import Filters, Passage, Searcher
 from retrieval.stance import (
     AVVISANDE,
     FORBEHALL,
+    INGEN,
     NEUTRAL,
     POSITIV,
     TVEKSAM,
@@ -45,17 +48,15 @@ from retrieval.understand import Detected
 NOT_IN_ANNEX = "Det framgår inte av bilagan"
 NO_STATEMENT_TEXT = "har inte lämnat någon skrivelse i bilagan"
 
-# Words that say what kind of answer is wanted, not what it is about.
-_QUESTION_WORDS = frozenset(normalize_for_match(w) for w in """
+# Words that say what kind of answer is wanted, not what it is about (and the words for
+# the bodies and groups of them, which name who, not what).
+_QUESTION_WORDS = GROUP_WORDS.keys() | BODY_WORDS | frozenset(normalize_for_match(w) for w in """
 vad hur vilka vilken vilket varför när var vem vilkas tycker anser säger skriver menar tänker
 ser ställer ställa sig syn inställning ståndpunkt positiv positiva positivt negativ negativa
 tveksam tveksamma stödjer stöder om till på för med och att det den de är har kan ska vill
 gör göra något några många mycket finns fanns enligt bilagan bilaga kommissionen kommissionens
 hållbarhetskommissionen förslag förslaget förslagen åtgärd åtgärden åtgärder åtgärderna
-rekommendation rekommendationen nämnd nämnden nämnder nämnderna stadsdelsnämnd stadsdelsnämnden
-stadsdelsnämnder stadsdelsnämnderna stadsdel stadsdelen stadsdelar stadsdelarna förvaltning
-förvaltningen förvaltningar förvaltningarna fackförvaltningar fackförvaltningarna
-stadsdelsförvaltningar stadsdelsförvaltningarna sina sin sitt egen eget egna också även
+rekommendation rekommendationen sina sin sitt egen eget egna också även
 lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp nämner frågan
 yttrar yttra uttalar uttala ställning tagit tar hållbarhetskommissionens rekommendationer
 rekommendationerna förbehåll förbehållen villkor
@@ -130,10 +131,53 @@ class Citation:
         }
 
 
+# What kind of answer it is: one administration's (or a few) position, a list over a
+# group, who has no statement, quotes on a general question, nothing in the annex, or a
+# chat model's own text.
+Shape = Literal["position", "list", "no_statement", "general", "not_in_annex", "llm"]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One quoted sentence of the answer, with the citation and passage it comes from."""
+
+    n: int  # the citation marker [n]
+    passage_id: str
+    chunk_id: str
+    administration: str
+    text: str  # verbatim (whitespace collapsed)
+
+    @property
+    def markdown(self) -> str:
+        return f"”{self.text}” [{self.n}]"
+
+    @classmethod
+    def of(cls, citation: Citation) -> Quote:
+        first = citation.sentences[0]
+        return cls(citation.n, citation.passage.id, first.chunk_id, first.administration,
+                   citation.quote)
+
+
+@dataclass(frozen=True)
+class StanceClaim:
+    """A stance label the answer states, with the phrase that set it."""
+
+    administration: str
+    report: str | None
+    measure: str | None
+    label: str
+    trigger: str = ""
+    reservation: str = ""
+
+    @property
+    def markdown(self) -> str:
+        return f"**{self.label}**{_trigger(self.trigger, self.reservation)}"
+
+
 @dataclass
 class Answer:
     question: str
-    answer: str
+    answer: str  # Markdown; offline, rendered from the structured fields below
     mode: str
     grounded: bool
     citations: list[Citation]
@@ -142,11 +186,18 @@ class Answer:
     nearby: list[Passage] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    shape: Shape = "general"
+    direct: str = ""  # the answer in one line, without quotes
+    stances: list[StanceClaim] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
 
     def as_dict(self, layouts: dict) -> dict:
         return {
             "question": self.question, "answer": self.answer, "mode": self.mode,
-            "grounded": self.grounded, "notices": self.notices,
+            "grounded": self.grounded, "notices": self.notices, "shape": self.shape,
+            "direct": self.direct,
+            "stances": [asdict(s) for s in self.stances],
+            "quotes": [asdict(q) for q in self.quotes],
             "citations": [c.as_dict(layouts) for c in self.citations],
             "passages": [p.as_dict() for p in self.passages],
             "nearby": [p.as_dict() for p in self.nearby],
@@ -155,10 +206,26 @@ class Answer:
 
 
 class _Cites:
-    """Numbers citations in order of first use; one number per passage."""
+    """Numbers citations in order of first use (one number per passage), and records the
+    quotes and stances the answer states, which its Markdown is rendered from."""
 
     def __init__(self) -> None:
         self.items: list[Citation] = []
+        self.quotes: list[Quote] = []
+        self.stances: list[StanceClaim] = []
+
+    def quote(self, passage: Passage, sentence: Sentence) -> Quote:
+        quote = Quote(self.cite(passage, [sentence]), passage.id, sentence.chunk_id,
+                      sentence.administration, sentence.flat)
+        self.quotes.append(quote)
+        return quote
+
+    def stance(self, administration: str, key: tuple[str, str] | None, label: str,
+               trigger: str = "", reservation: str = "") -> StanceClaim:
+        report, number = key if key else (None, None)
+        claim = StanceClaim(administration, report, number, label, trigger, reservation)
+        self.stances.append(claim)
+        return claim
 
     def cite(self, passage: Passage, sentences: list[Sentence]) -> int:
         for c in self.items:
@@ -220,19 +287,22 @@ class OfflineAnswerer:
             topic = [t for t in topic if t in self._idf] or topic
         cites = _Cites()
         text: str | None
+        shape: Shape
         if d.intent == "no_statement":
-            text = self._no_statement(d, result.passages, cites, filters)
+            shape, text = "no_statement", self._no_statement(d, result.passages, cites, filters)
         elif _unknown_organisation(q, self._alias_words) and not d.administrations:
-            text = None
+            shape, text = "not_in_annex", None
         elif d.intent == "list":
-            text = self._list(q, d, topic, cites, filters)
+            shape, text = "list", self._list(q, d, topic, cites, filters)
         elif d.administrations:
+            shape = "position"
             text = self._position(q, d, topic, result.passages, cites, english)
         else:
-            text = self._general(q, d, topic, result.passages, cites, english)
+            shape, text = "general", self._general(q, d, topic, result.passages, cites, english)
         grounded = text is not None and bool(cites.items)
         nearby: list[Passage] = []
         if not grounded:
+            shape = "not_in_annex"
             text = (f"{NOT_IN_ANNEX}. Ingen förvaltnings skrivelse i bilagan besvarar frågan; "
                     "närliggande avsnitt visas nedan men stöder inget svar.")
             nearby = result.passages[:3]
@@ -240,8 +310,10 @@ class OfflineAnswerer:
         timings = dict(result.timings_ms)
         timings["answer"] = round((time.perf_counter() - t1) * 1000, 2)
         timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
-        return Answer(q, text or "", self.mode, grounded, cites.items, result.passages, d,
-                      nearby, notices, timings)
+        text = text or ""
+        return Answer(q, text, self.mode, grounded, cites.items, result.passages, d,
+                      nearby, notices, timings, shape=shape, direct=_direct(shape, text),
+                      stances=cites.stances, quotes=cites.quotes)
 
     # -- relevance ----------------------------------------------------------------------
     def _topic(self, question: str, d: Detected) -> list[str]:
@@ -251,11 +323,13 @@ class OfflineAnswerer:
         for report in d.reports:
             for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")
-        words = [w for w in re.findall(r"[\wåäöé-]+", q)
-                 if w not in _QUESTION_WORDS and w not in self._alias_words
-                 and w not in STOPWORDS]
+        # Measure numbers and abbreviations ("6.3.3", "t.ex") are not topic words; a
+        # year ("2017") is.
+        kept = [w for w in words(q) if "." not in w
+                and w not in _QUESTION_WORDS and w not in self._alias_words
+                and w not in STOPWORDS]
         items = []
-        for word in words:
+        for word in kept:
             stem = next(iter(stems(word)), "")
             # Snowball cuts "lots" to "lot": too short to find "lotsfunktion" by, so the
             # word itself stands in for such a stem.
@@ -330,9 +404,9 @@ class OfflineAnswerer:
             lines = []
             for admin in d.administrations:
                 if admin in silent:
-                    n = cites.cite(*silent[admin])
-                    lines.append(f"**{admin}** {NO_STATEMENT_TEXT} (”{silent[admin][1][0].flat}”)"
-                                 f" [{n}].")
+                    cites.stance(admin, None, INGEN)
+                    quote = cites.quote(*_first(silent[admin]))
+                    lines.append(f"**{admin}** {NO_STATEMENT_TEXT} (”{quote.text}”) [{quote.n}].")
                 else:
                     measures = self.statements.measures_of(admin)
                     own = self.statements.of_administration(admin)
@@ -347,10 +421,11 @@ class OfflineAnswerer:
             return "\n\n".join(lines)
         scope = [a for a in silent if not d.kinds or self._kind_of.get(a) in d.kinds]
         total = [a for a in self._kind_of if not d.kinds or self._kind_of.get(a) in d.kinds]
-        lines = [f"{len(scope)} av {len(total)} {_group_noun(d.kinds)} {NO_STATEMENT_TEXT}:"]
+        lines = [f"{len(scope)} av {len(total)} {group_noun(d.kinds)} {NO_STATEMENT_TEXT}:"]
         for admin in scope:
-            n = cites.cite(*silent[admin])
-            lines.append(f"- **{admin}** (”{silent[admin][1][0].flat}”) [{n}]")
+            cites.stance(admin, None, INGEN)
+            quote = cites.quote(*_first(silent[admin]))
+            lines.append(f"- **{admin}** (”{quote.text}”) [{quote.n}]")
         return "\n".join(lines)
 
     def _silent_administrations(self) -> dict[str, tuple[Passage, list[Sentence]]]:
@@ -365,6 +440,7 @@ class OfflineAnswerer:
         parts: list[str] = []
         for admin in d.administrations[:3]:
             if admin in silent:
+                cites.stance(admin, None, INGEN)
                 n = cites.cite(*silent[admin])
                 parts.append(f"**{admin}** {NO_STATEMENT_TEXT} [{n}].")
                 continue
@@ -391,8 +467,9 @@ class OfflineAnswerer:
             if not picked:
                 continue
             title = self.statements.measures.get(key)
+            claim = cites.stance(admin, key, stance.label, stance.trigger, stance.reservation)
             lines.append(f"{who} om åtgärd {key[1]} *{_title(title)}* (”{key[0]}”): "
-                         f"**{stance.label}**{_trigger(stance.trigger, stance.reservation)}.")
+                         f"{claim.markdown}.")
             lines.extend(self._quotes(picked, cites))
         if lines:
             return "\n".join(lines)
@@ -426,7 +503,8 @@ class OfflineAnswerer:
         else:
             label, trigger, reservation, _ = classify(picked)
             about = ""
-        lines.append(f"{who}{about}: **{label}**{_trigger(trigger, reservation)}.")
+        claim = cites.stance(admin, keys[0] if keys else None, label, trigger, reservation)
+        lines.append(f"{who}{about}: {claim.markdown}.")
         lines.extend(self._quotes(picked, cites))
         return "\n".join(lines)
 
@@ -474,8 +552,7 @@ class OfflineAnswerer:
     def _quotes(self, sentences: list[Sentence], cites: _Cites) -> list[str]:
         out = []
         for s in sorted(sentences, key=lambda s: (s.source, s.start)):
-            n = cites.cite(self._passage_of(s), [s])
-            out.append(f"- ”{s.flat}” [{n}]")
+            out.append(f"- {cites.quote(self._passage_of(s), s).markdown}")
         return out
 
     def _list(self, q: str, d: Detected, topic: list[str], cites: _Cites,
@@ -497,19 +574,21 @@ class OfflineAnswerer:
         if not by_label:
             return None
         subject = _topic_phrase(measures, self.statements.measures, q)
-        lines = [f"Så här uttalar sig {_group_noun(kinds, definite=True)} om {subject}:"]
+        lines = [f"Så här uttalar sig {group_noun(kinds, definite=True)} om {subject}:"]
         for label in _LABEL_ORDER:
             entries = by_label.get(label, [])
             if not entries:
                 continue
             lines.append(f"\n**{_LABEL_HEADINGS[label]} ({len(entries)}):**")
             for admin, sentence, trigger in entries:
-                n = cites.cite(self._passage_of(sentence), [sentence])
-                lines.append(f"- **{admin}**{_trigger(trigger, '')}: ”{sentence.flat}” [{n}]")
+                key = measures[0] if measures else None
+                cites.stance(admin, key, label, trigger)
+                quote = cites.quote(self._passage_of(sentence), sentence)
+                lines.append(f"- **{admin}**{_trigger(trigger, '')}: {quote.markdown}")
         positive = len(by_label.get(POSITIV, [])) + len(by_label.get(FORBEHALL, []))
         speaking = sum(len(v) for v in by_label.values())
         lines.append(
-            f"\n{positive} av {len(admins)} {_group_noun(kinds)} är positiva "
+            f"\n{positive} av {len(admins)} {group_noun(kinds)} är positiva "
             f"(varav {len(by_label.get(FORBEHALL, []))} med förbehåll); {speaking} tar upp "
             f"frågan; {len([a for a in admins if a in silent])} har inte lämnat någon skrivelse."
         )
@@ -565,10 +644,10 @@ class OfflineAnswerer:
         if not picked:
             return "\n".join(lines) if lines and cites.items else None
         for s in picked:
-            n = cites.cite(self._passage_of(s), [s])
+            quote = cites.quote(self._passage_of(s), s)
             keys = s.measures if s.direct else ()
             about = f", åtgärd {keys[0][1]} (”{keys[0][0]}”)" if keys else ""
-            lines.append(f"- **{s.administration}**{about}: ”{s.flat}” [{n}]")
+            lines.append(f"- **{s.administration}**{about}: {quote.markdown}")
         return "\n".join(lines)
 
 
@@ -628,19 +707,27 @@ def _title(measure: Measure | None) -> str:
     return measure.title if measure else ""
 
 
+def _first(silent: tuple[Passage, list[Sentence]]) -> tuple[Passage, Sentence]:
+    return silent[0], silent[1][0]
+
+
+def _direct(shape: Shape, markdown: str) -> str:
+    """The answer in one line: its first line without quotes, markers and emphasis (a
+    list's closing count, which sums it up)."""
+    lines = [line for line in markdown.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[-1] if shape == "list" else lines[0]
+    line = re.sub(r"\s*\[\d+\]", "", line)
+    line = re.sub(r"\s*\(?”[^”]{12,}”\)?", "", line)
+    return line.replace("**", "").replace("*", "").lstrip("- ").strip()
+
+
 def _trigger(trigger: str, reservation: str) -> str:
     if not trigger:
         return ""
     extra = f", förbehåll: ”{reservation}”" if reservation else ""
     return f" (”{trigger}”{extra})"
-
-
-def _group_noun(kinds: list[str], definite: bool = False) -> str:
-    if kinds == [STADSDEL]:
-        return "stadsdelsnämnderna" if definite else "stadsdelsnämnder"
-    if kinds == [FACK]:
-        return "fackförvaltningarna" if definite else "fackförvaltningar"
-    return "förvaltningarna" if definite else "förvaltningar"
 
 
 def _topic_phrase(measures: list[tuple[str, str]], catalog: dict, q: str) -> str:
@@ -651,7 +738,7 @@ def _topic_phrase(measures: list[tuple[str, str]], catalog: dict, q: str) -> str
 
 
 def _is_english(q: str) -> bool:
-    words = re.findall(r"[a-zåäö]+", q.lower())
+    words = content_words(q)
     return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.2
 
 

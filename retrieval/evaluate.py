@@ -36,6 +36,7 @@ from ingest.errors import NamndsvarError
 from ingest.models import Annex
 from ingest.parse import parse_file
 from ingest.settings import PROJECT_ROOT, Settings
+from ingest.text import normalize_ws
 from retrieval.index import open_index
 from retrieval.search import Searcher, Weights
 from retrieval.statements import Statements
@@ -116,7 +117,7 @@ class EvidenceLocator:
             norm_chars.append(ch)
             index.append(i)
         norm = "".join(norm_chars)
-        target = " ".join(evidence.snippet.split())
+        target = normalize_ws(evidence.snippet)
         pos = norm.find(target)
         if pos < 0:
             raise ValueError(f"Gold snippet not in {evidence.administration}: {target[:60]}")

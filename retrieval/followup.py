@@ -9,24 +9,16 @@ as it is.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.text import nfc
+from ingest.text.groups import GROUP_WORD, same_definiteness
+from ingest.text.measures import mentions_in
+from ingest.text.names import name_pattern
+from ingest.text.words import content_words
 from retrieval.understand import Vocabulary, understand
 
-_WORD = r"[\wåäöéü-]"
-# Measure numbers: three parts anywhere ("6.5.1"), two parts after a measure word.
-_MEASURE = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
-                      r"|(?<=åtgärd )\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
-                      r"|(?<=åtgärden )\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
-                      r"|(?<=punkt )\d{1,2}\.\d{1,2}(?![\d]|\.\d)"
-                      r"|(?<=rekommendation )\d{1,2}\.\d{1,2}(?![\d]|\.\d)", re.IGNORECASE)
-# Plural group words a question can ask about instead of one administration.
-_GROUP = re.compile(r"(?<![\wåäö-])(stadsdelsnämnderna|stadsdelsnämnder|fackförvaltningarna"
-                    r"|fackförvaltningar|facknämnderna|facknämnder|nämnderna|nämnder"
-                    r"|förvaltningarna|förvaltningar|stadsdelarna|stadsdelar)(?![\wåäö-])",
-                    re.IGNORECASE)
 # Words that carry no topic: what is left of "Och hur är det med Skärholmen då?".
 _FILLER = frozenset("""
 och men samt också även då sen sedan istället stället i hur är det med vad gäller gäller
@@ -47,42 +39,33 @@ class Mention:
     kind: str = "admin"  # "admin", "group" (a plural group word) or "measure"
 
 
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def _alias_pattern(alias: str) -> re.Pattern[str]:
-    body = r"\s+".join(re.escape(part) for part in alias.split())
-    return re.compile(rf"(?<!{_WORD}){body}(?!{_WORD})", re.IGNORECASE)
-
-
 def subject_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
     """Where a question names administrations (longest alias first) or a group of them."""
     taken = [False] * len(text)
     found: list[Mention] = []
     for alias, name in vocab.aliases:
-        for m in _alias_pattern(alias).finditer(text):
+        for m in name_pattern(alias).finditer(text):
             if any(taken[m.start():m.end()]):
                 continue
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
             written = m.group(0)
             found.append(Mention(m.start(), m.end(),
                                  name if written.lower() == name.lower() else written))
-    for m in _GROUP.finditer(text):
+    for m in GROUP_WORD.finditer(text):
         if not any(taken[m.start():m.end()]):
             found.append(Mention(m.start(), m.end(), m.group(0), "group"))
     return sorted(found, key=lambda x: x.start)
 
 
 def measure_mentions(text: str) -> list[Mention]:
-    return [Mention(m.start(), m.end(), m.group(0), "measure") for m in _MEASURE.finditer(text)]
+    return [Mention(m.start, m.end, m.number, "measure") for m in mentions_in(text)]
 
 
 def _rest_words(text: str, spans: Sequence[Mention]) -> list[str]:
     chars = list(text)
     for s in spans:
         chars[s.start:s.end] = [" "] * (s.end - s.start)
-    return re.findall(r"[\wåäöéü]+(?:-[\wåäöéü]+)*", "".join(chars).lower())
+    return content_words("".join(chars))
 
 
 def _join(items: Sequence[str]) -> str:
@@ -108,13 +91,6 @@ def _apply(text: str, groups: Sequence[tuple[Sequence[Mention], str]]) -> str:
     return out
 
 
-def _group_form(word: str, like: str) -> str:
-    """A group word in the definiteness of the word it replaces: "fackförvaltningarna"
-    for "stadsdelsnämnder" gives "fackförvaltningar"."""
-    bare = word[:-2] if word.lower().endswith("na") else word
-    return bare + "na" if like.lower().endswith("na") else bare
-
-
 def _suffix(base: str, addition: str) -> str:
     return f"{base.rstrip().rstrip('?').rstrip()} – {addition}?"
 
@@ -124,7 +100,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     `history_questions` (oldest first), anything else unchanged."""
     if not history_questions or not question.strip():
         return question
-    q = _nfc(question.strip())
+    q = nfc(question.strip())
     subjects = subject_mentions(q, vocab)
     measures = measure_mentions(q)
     rest = _rest_words(q, [*subjects, *measures])
@@ -140,7 +116,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     if content or not (subjects or measures) or (subjects and measures):
         return question  # a complete question, or nothing to carry over
 
-    previous = _nfc(history_questions[-1].strip())
+    previous = nfc(history_questions[-1].strip())
     prev_subjects = subject_mentions(previous, vocab)
     prev_admins = [m for m in prev_subjects if m.kind == "admin"]
     prev_groups = [m for m in prev_subjects if m.kind == "group"]
@@ -153,7 +129,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     if admins and prev_admins:
         edits.append((prev_admins, _join(admins + groups_named)))
     elif groups_named and not admins and prev_groups:
-        edits.append((prev_groups, _group_form(groups_named[0], prev_groups[0].text)))
+        edits.append((prev_groups, same_definiteness(groups_named[0], prev_groups[0].text)))
     elif groups_named and not admins and prev_admins:
         edits.append((prev_admins, groups_named[0]))
     out = _apply(previous, edits)

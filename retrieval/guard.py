@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from ingest.errors import NamndsvarError
+from ingest.text import nfc, normalize_ws
 
 # C0 and C1 controls, zero-width and direction marks, bidi embeddings and isolates.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
@@ -19,11 +19,11 @@ class QuestionError(NamndsvarError):
 def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     """The question to search for, and notices for the user about what was changed."""
     notices: list[str] = []
-    text = unicodedata.normalize("NFC", text or "")
+    text = nfc(text or "")
     cleaned = _CONTROL.sub(" ", text)
     if cleaned != text:
         notices.append("Frågan innehöll styrtecken; de togs bort.")
-    cleaned = " ".join(cleaned.split())
+    cleaned = normalize_ws(cleaned)
     if not cleaned:
         raise QuestionError("Skriv en fråga, till exempel: Vad tycker Farsta om lotsar?")
     if len(cleaned) > max_chars:

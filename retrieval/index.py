@@ -14,7 +14,7 @@ from ingest.layout import Layout, build_layout
 from ingest.lexical import TOKENIZERS, LexicalIndex
 from ingest.models import Chunk
 from ingest.records import read_chunks
-from ingest.sentences import SentenceVectors
+from ingest.sentence_vectors import SentenceVectors
 from ingest.settings import Settings
 from ingest.source import SourceText
 from ingest.store import chroma_client, get_collection

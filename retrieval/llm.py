@@ -4,14 +4,16 @@ citation it makes is checked against the passages it was given.
 The model is never trusted: markers that point nowhere are removed, an answer without a
 valid citation (the sign of an invented answer or an obeyed injected instruction) is
 replaced by the offline answer, and any failure of the model (timeout, no connection,
-HTTP error, unreadable output) falls back to the offline answer with a notice. answer()
-never raises for a model failure.
+HTTP error, unreadable output) falls back to the offline answer with a notice, logged with
+its cause. answer() never raises for a model failure; a programming error (TypeError,
+AttributeError, …) is not a model failure and is raised.
 """
 
 from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import math
 import re
 import threading
@@ -20,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.errors import LLMError
 from ingest.settings import Settings
-from ingest.text import normalize_for_match, normalize_ws
-from ingest.tokens import stems
-from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, OfflineAnswerer
+from ingest.text import normalize_for_match, normalize_lines, normalize_ws
+from ingest.text.sentences import sentences
+from ingest.text.words import stems
+from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, OfflineAnswerer, Quote
 from retrieval.guard import clean_question
 from retrieval.langchain_adapters import NamndsvarRetriever, passages_from_documents
 from retrieval.prompts import render
@@ -32,6 +35,8 @@ from retrieval.understand import understand
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
 
 FALLBACK_MODE = "offline (reserv)"
 SEARCH_K = 6
@@ -52,8 +57,6 @@ _MARKER = re.compile(r"[ \t]*\[\s*(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\s*\]")
 _RENUMBERED = re.compile(r"\[(\d+)\]")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _QUOTE = re.compile(r"[”“\"«»]([^”“\"«»]{8,})[”“\"«»]")
-# Answer units: sentences (a marker after the full stop stays with its sentence) and lines.
-_UNIT_SPLIT = re.compile(r"(?<=[.!?])[ \t]+(?=[^\s\[])|\n+")
 _BULLET = re.compile(r"^\s*(?:[•\-–*]|\d+(?:\.\d+)*\s)")
 
 
@@ -92,7 +95,7 @@ def chat_model_from_settings(settings: Settings) -> BaseChatModel:
         package = "langchain-ollama" if provider == "ollama" else "langchain-openai"
         raise LLMError(f"Paketet {package} saknas ({exc}). Installera projektet igen med "
                        "`make setup`.") from exc
-    except Exception as exc:  # the client's own validation, e.g. a malformed URL
+    except ValueError as exc:  # the client's own (pydantic) validation, e.g. a malformed URL
         raise LLMError(f"Språkmodellen ({provider}, {model}) kunde inte skapas: {exc}. "
                        "Kontrollera NAMNDSVAR_LLM_*-variablerna.") from exc
 
@@ -116,7 +119,7 @@ def _flow(text: str) -> str:
             out.append(line)
         else:
             out[-1] = f"{out[-1]} {line}"
-    return "\n".join(" ".join(line.split()) for line in out).strip()
+    return normalize_lines("\n".join(out))
 
 
 def passage_heading(n: int, passage: Passage) -> str:
@@ -220,7 +223,9 @@ def _units(text: str) -> list[tuple[str, list[int]]]:
     """The answer's sentences with the (renumbered) citations each carries; a marker
     standing alone belongs to the sentence before it."""
     units: list[tuple[str, list[int]]] = []
-    for raw in _UNIT_SPLIT.split(text):
+    # Answer units: the sentences of each line (a marker after the full stop stays with
+    # its sentence).
+    for raw in (s for line in text.splitlines() for s in sentences(line)):
         cited = [int(x) for x in _RENUMBERED.findall(raw)]
         bare = _RENUMBERED.sub("", raw).strip()
         if not re.search(r"\w", bare) and units:
@@ -301,6 +306,22 @@ def _error_types() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExce
     return tuple(timeouts), tuple(connects)
 
 
+def _model_failures() -> tuple[type[BaseException], ...]:
+    """What a chat model call raises when the model, not this code, fails: timeouts,
+    connections, HTTP and API errors, unreadable output (ValueError covers JSON)."""
+    timeouts, connects = _error_types()
+    kinds: list[type[BaseException]] = [*timeouts, *connects, OSError, ValueError,
+                                        _Unreadable, LLMError]
+    for module, name in (("httpx", "HTTPError"), ("openai", "OpenAIError"),
+                         ("ollama", "ResponseError"),
+                         ("langchain_core.exceptions", "LangChainException")):
+        try:
+            kinds.append(getattr(__import__(module, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(kinds)
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     cur: BaseException | None = exc
@@ -366,9 +387,10 @@ class LLMAnswerer:
         try:
             messages = build_messages(q, passages)
             text = _text_of(self._invoke(messages))
-        except Exception as exc:  # any model failure: the offline answer, never an error
-            return self._fallback(question, filters,
-                                  failure_reason(exc, self.settings) + _INSTEAD, _ms(t1))
+        except _model_failures() as exc:  # the offline answer, never an error
+            reason = failure_reason(exc, self.settings)
+            log.warning("LLM failed, offline fallback: %s", reason, exc_info=exc)
+            return self._fallback(question, filters, reason + _INSTEAD, _ms(t1))
         llm_ms = _ms(t1)
         t2 = time.perf_counter()
 
@@ -380,9 +402,11 @@ class LLMAnswerer:
             timings["answer"] = _ms(t2)
             timings["total"] = _ms(t0)
             return Answer(q, bare, self.mode, False, [], found, detected, passages[:3],
-                          notices, timings)
+                          notices, timings, shape="not_in_annex", direct=NOT_IN_ANNEX)
 
         if not order:
+            log.warning("LLM answer without a valid citation, offline fallback "
+                        "(invalid markers: %s)", invalid)
             return self._fallback(question, filters, NO_VALID_CITATIONS, llm_ms)
         if invalid:
             notices.append("Källhänvisningar som inte pekar på något givet avsnitt togs bort: "
@@ -390,8 +414,10 @@ class LLMAnswerer:
         citations = self._citations(new_text, [passages[x - 1] for x in order])
         timings["answer"] = _ms(t2)
         timings["total"] = _ms(t0)
+        # The model's own text is the answer; its quotes are the cited passages' sentences.
         return Answer(q, new_text, self.mode, True, citations, found, detected, [], notices,
-                      timings)
+                      timings, shape="llm", direct=next(iter(new_text.splitlines()), ""),
+                      quotes=[Quote.of(c) for c in citations])
 
     def _citations(self, text: str, cited: list[Passage]) -> list[Citation]:
         units = _units(text)

@@ -1,4 +1,5 @@
-"""Prompt files: prompts/<name>.md, loaded, checked and filled in one place.
+"""Prompt files: prompts/<name>.md (installed as package data), loaded, checked and filled
+in one place.
 
 Prompts live as Markdown so they can be read and reviewed as text. Only the placeholders
 registered here are filled, in one pass, so braces in the values (passage text, the
@@ -11,9 +12,10 @@ import re
 from pathlib import Path
 
 from ingest.errors import NamndsvarError
-from ingest.settings import PROJECT_ROOT
+from ingest.settings import bundled
 
-PROMPT_DIR = PROJECT_ROOT / "prompts"
+# The checkout's prompts/, or the same files installed as package data.
+PROMPT_DIR = bundled("prompts")
 
 # Each prompt and the placeholders it must hold (and may only hold).
 PROMPTS: dict[str, frozenset[str]] = {

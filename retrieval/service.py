@@ -6,6 +6,7 @@ the app can cache this object and tests can hand it fakes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from ingest.embed import Embedder
@@ -18,6 +19,8 @@ from retrieval.search import Filters, Searcher, SearchResult
 from retrieval.stance import Stance, stance_matrix
 from retrieval.statements import Statements
 from retrieval.understand import Vocabulary
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Service:
         self.statements = Statements(index)
         self.offline = OfflineAnswerer(self.searcher, self.statements)
         self.chat_model = chat_model
+        log.info("service ready: %d chunks, %d own sentences, sources %s",
+                 len(index.chunks), len(self.statements.sentences), ", ".join(index.sources))
         self._stances: list[Stance] | None = None
         # What a filter may name (check_filters), collected once rather than per question.
         self._known: dict[str, tuple[str, set[str]]] = {

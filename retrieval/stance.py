@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.text import normalize_for_match
+from retrieval.stance_phrases import load_phrases
 from retrieval.statements import Sentence, Statements
 
 POSITIV = "positiv"
@@ -33,64 +34,20 @@ MEANINGS = {
     INGEN: "förvaltningen har inte lämnat någon skrivelse till bilagan",
 }
 
-_REJECT = re.compile(
-    r"\b(avstyrker|avvisar|motsätter sig|ställer sig negativ|är negativ till|ser negativt på"
-    r"|ser inget behov|inte ser något behov|avråder)\b"
-)
-_DOUBT = re.compile(r"\b(tveksam\w*|ifrågasätter|skeptisk\w*|svårt att bedöma"
-                    r"|blir kostsamt|inte realistiskt)\b")
-_SUBJECT = r"(nämnden|förvaltningen|stadsdelsnämnden|stadsdelsförvaltningen|kontoret|vi)"
-_POSITIVE = re.compile(
-    r"\b(delar (kommissionens |den |nämndens )?(bedömning\w*|uppfattning\w*|synpunkt\w*)"
-    r"|ställer sig (\w+ )?(positiv\w*|bakom)|är (\w+ )?positiv\w*|ser (\w+ )?positivt"
-    r"|ses som positivt|ser det som positivt|välkomnar|ställer sig bakom"
-    rf"|{_SUBJECT} stöd(j)?er|stöd(j)?s av {_SUBJECT}"
-    r"|(förslagen|förslaget|idén|åtgärden|rekommendationen) är (\w+ )?(bra|viktig\w*|intressant)"
-    r"|är (intressant|angeläget|rimligt)( och|\.|,| att)"
-    r"|av stor vikt|ser behov av att (föreslagna )?åtgärder\w* genomförs"
-    r"|ser fram emot|av intresse att gå vidare|deltar gärna|med fördel"
-    # Evaluations without the set phrases: "bedömer att arbetet bör kunna utföras …",
-    # "ser att det finns möjligheter …", "Det finns samordningsvinster …".
-    r"|bedömer att (arbetet|det|åtgärden)\w* (bör|kan)|ser att det finns möjlighet\w*"
-    r"|ser (en |stora )?möjlighet\w*|samordningsvinster|(stora |sociala )+fördelar"
-    r"|ser behov av"
-    # "Möjligheten att staden utser en neutral part som facilitator … bör utredas": that
-    # what the measure proposes should be looked into is a judgement of need.
-    r"|(?<!inte )bör utredas\b"
-    # Agreement shown by a judgement of need or fit rather than by verdict: "Eftersom
-    # behovet av mötesplatser är stort", "anser förvaltningen att det behövs en analys",
-    # "kan utvecklas i linje med förslagen åtgärd", "kan vara en tillgång". A plan alone
-    # ("planerar att …", "ska se över …") states no opinion: neutral/beskrivande.
-    r"|behovet av (?!resurser|medel|finansiering)\w+ är (stort|stora)|ser det som nödvändigt"
-    rf"|anser {_SUBJECT} att det behövs|{_SUBJECT} anser att det behövs|{_SUBJECT} har behov av att"
-    r"|i linje med (förslag\w*|föreslag\w*|åtgärd\w*|rekommendation\w*|pågående)"
-    r"|spela en (viktig|central|stor) roll|(kan vara|är) en tillgång"
-    # "Den föreslagna kartläggningen … är nödvändig för att utveckla kunskapen".
-    r"|är (\w+ )?nödvändig\w* för att)"
-)
-_RESERVATION = re.compile(
-    r"\b(förutsatt|under förutsättning|dock|däremot|men anser|men bör|men har inte"
-    r"|(ytterligare|mer|ökade|krävs|kräver) resurser|medel (avsätts|tilldelas|tillförs)"
-    r"|centrala medel|förutsätter|finansiering|behov av resurser|vill (\w+ )?understryka"
-    r"|bör utforma|lokala förutsättningar|(åtgärden|förslaget) kräver|med hänsyn till"
-    r"|kostsam\w*|höga krav"
-    # Who should do it is a reservation too (the guide): "bör samordnas centralt", "kan med
-    # fördel organiseras central i staden", "och att detta samordnas centralt"; a modal or
-    # "att" before it, as "bidragen hanteras centralt" only describes.
-    r"|(bör|kan|kunna|ska|skall|att)( \w+){0,3}? (samordnas|organiseras|utarbetas|inrättas"
-    r"|hanteras|drivas) centralt?"
-    # What it should also cover: "förslaget även bör omfatta kortutbildade med rätt till sfi".
-    r"|bör (även |också )?omfatta"
-    r"|utmaning\w*|svårighet\w*|hinder för (ett |dess )?(genomförande|införande)"
-    r"|ryms inte|inte ryms|möjligen|väcker samtidigt)\b"
-)
+# The phrases live in retrieval/stance_phrases.json, each with how often and where it
+# fires in the annex (scripts/stance_phrases.py recounts them).
+_PHRASES = load_phrases()
+_SUBJECT = _PHRASES.subject
+_REJECT = _PHRASES.regex("reject")
+_DOUBT = _PHRASES.regex("doubt")
+_POSITIVE = _PHRASES.regex("positive")
+_RESERVATION = _PHRASES.regex("reservation")
 # Contrast and emphasis qualify what came before them: in "vill dock understryka att den
 # är positiv" the "dock" is not a reservation on the praise that follows it.
 _QUALIFIES_BEFORE = re.compile(r"\b(dock|däremot|vill (\w+ )?understryka)\b")
 # A condition stated without praise still says "yes, if": "… kommer att krävas ytterligare
 # resurser", "… förutsatt finansiering".
-_CONDITION_ONLY = re.compile(r"\b(förutsatt|under förutsättning att"
-                             r"|(krävs|krävas|kräver) ytterligare resurser)\b")
+_CONDITION_ONLY = _PHRASES.regex("condition_only")
 # How far after the praise a reservation still qualifies it (sentences).
 RESERVATION_WINDOW = 3
 

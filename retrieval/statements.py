@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.catalog import TitleIndex, number_key, references_in
+from ingest.catalog import TitleIndex
 from ingest.models import OWN_ROLES, Chunk, Measure
 from ingest.registry import KNOWN_REPORTS
-from ingest.sentences import sentence_spans
 from ingest.text import normalize_for_match, normalize_ws
-from ingest.tokens import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, derived_matches
+from ingest.text.measures import number_key, references_in
+from ingest.text.sentences import quote_spans
+from ingest.text.words import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS, derived_matches
 from retrieval.index import OpenIndex
 
 MeasureKey = tuple[str, str]  # (report, number)
@@ -157,7 +158,7 @@ class Statements:
             for segment in chunk.segments:
                 if segment.role not in OWN_ROLES:
                     continue
-                for start, end in sentence_spans(layout.text, segment.start, segment.end):
+                for start, end in quote_spans(layout.text, segment.start, segment.end):
                     text = layout.content(start, end)
                     if not text:
                         continue
@@ -291,9 +292,5 @@ def _named_measures(text: str, links) -> tuple[MeasureKey, ...]:
     """Measures a sentence names by number, resolved against its block's own links."""
     named: list[MeasureKey] = []
     for ref in references_in(text):
-        if "-" in ref:
-            lo, hi = (number_key(x) for x in ref.split("-"))
-            named += [(m.report, m.number) for m in links if lo <= number_key(m.number) <= hi]
-        else:
-            named += [(m.report, m.number) for m in links if m.number == ref]
+        named += [(m.report, m.number) for m in links if ref.covers(m.number)]
     return tuple(dict.fromkeys(named))

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from difflib import SequenceMatcher
 from typing import Literal
 
 from ingest.models import Chunk
-from ingest.registry import (
-    FACK,
-    KNOWN_ADMINISTRATIONS,
-    STADSDEL,
-    aliases_for,
-    reports_mentioned,
-)
+from ingest.registry import KNOWN_ADMINISTRATIONS, aliases_for, reports_mentioned
 from ingest.text import normalize_for_match
+from ingest.text.groups import ANY_GROUP_WORD, kinds_named
+from ingest.text.measures import mentions_in
+from ingest.text.names import closest, name_candidates, name_pattern, typed_threshold
+from ingest.text.placeholders import asks_about_no_statement
 
 Intent = Literal["position", "fact", "list", "no_statement"]
 
@@ -28,20 +25,7 @@ _AREA_CUES = {
     "kortutbildade": "Allas rätt till kunskap",
     "vuxenutbildning": "Allas rätt till kunskap",
 }
-_MEASURE = re.compile(r"(?<![\d.])(\d\.\d{1,2}\.\d{1,2})(?![\d])")
-_MEASURE_2 = re.compile(r"(?:åtgärd(?:en)?|punkt|measure|rekommendation)\s+(\d\.\d{1,2})(?![\d.])")
-_NO_STATEMENT = re.compile(
-    r"(inte|ej|aldrig)\s+(har\s+)?(lämnat|yttrat|skrivit|kommenterat|svarat|inkommit)"
-    r"|saknar\s+(skrivelse|skrivning|yttrande|svar)|ingen\s+(skrivelse|skrivning|kommentar)"
-    r"|utan\s+(skrivelse|skrivning|yttrande)|(skrivelse|skrivning)\s+saknas"
-    r"|no\s+statement|not\s+(comment|respond|submit)|did\s*n.?t\s+(comment|respond|submit)"
-    r"|inget\s+(yttrande|svar)|yttrat\s+sig|lämnat\s+(n[åa]go[nt]|en|ett)\s+"
-    r"(skrivelse|skrivning|yttrande|svar)"
-)
-_GROUP = (r"(nämnder|nämnderna|stadsdelsnämnder|stadsdelsnämnderna|stadsdelar|stadsdelarna"
-          r"|förvaltningar|förvaltningarna|fackförvaltningar|fackförvaltningarna"
-          r"|stadsdelsförvaltningar|stadsdelsförvaltningarna|facknämnder|facknämnderna"
-          r"|administrations|committees|districts|district councils|district committees)")
+_GROUP = ANY_GROUP_WORD
 _LIST = re.compile(rf"\b(vilka|which|hur många|how many|lista|list|alla)\b.*\b{_GROUP}\b"
                    rf"|\b{_GROUP}\b.*\b(vilka|är positiva|är negativa)\b|^vilka\b|^which\b")
 _POSITION = re.compile(
@@ -49,11 +33,6 @@ _POSITION = re.compile(
     r"|ståndpunkt|positiv|negativ|tveksam|stödjer|stöder|ställning|syn på|åsikt"
     r"|what does|think|position|view|stance|support"
 )
-# Plural group words only: "Skärholmens stadsdelsnämnd" names one district, not the group.
-_DISTRICT_WORDS = re.compile(r"\b(stadsdelsnämnder(na)?|stadsdelar(na)?|stadsdelsförvaltningar(na)?"
-                             r"|districts|district councils|district committees"
-                             r"|district administrations)\b")
-_FACK_WORDS = re.compile(r"\b(fackförvaltningar(na)?|facknämnder(na)?)\b")
 
 
 @dataclass
@@ -102,7 +81,7 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
     detected = Detected()
     taken = [False] * len(q)
     for alias, name in vocab.aliases:
-        for m in re.finditer(rf"(?<![\wåäö-]){re.escape(alias)}(?![\wåäö-])", q):
+        for m in name_pattern(alias).finditer(q):
             if any(taken[m.start():m.end()]):
                 continue
             for i in range(m.start(), m.end()):
@@ -118,7 +97,7 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
         if cue in q and name not in detected.reports:
             detected.reports.append(name)
 
-    numbers = _MEASURE.findall(q) + _MEASURE_2.findall(q)
+    numbers = [m.number for m in mentions_in(q)]
     for number in dict.fromkeys(numbers):
         detected.measure_numbers.append(number)
         reports = vocab.measures.get(number, [])
@@ -128,12 +107,10 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
             detected.ambiguous_measures.append(number)
         detected.measures.extend((r, number) for r in chosen)
 
-    if _DISTRICT_WORDS.search(q):
-        detected.kinds.append(STADSDEL)
-    if _FACK_WORDS.search(q):
-        detected.kinds.append(FACK)
+    # Plural group words only: "Skärholmens stadsdelsnämnd" names one district.
+    detected.kinds.extend(kinds_named(q))
 
-    if _NO_STATEMENT.search(q):
+    if asks_about_no_statement(q):
         detected.intent = "no_statement"
     elif _LIST.search(q) and len(detected.administrations) != 1:
         detected.intent = "list"
@@ -147,16 +124,9 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
 def _fuzzy_administrations(q: str, vocab: Vocabulary) -> list[str]:
     """Small typos in one-word names ("Skärholmn", "arbetsmarknadsnämden")."""
     found: list[str] = []
-    for token in set(re.findall(r"[\wåäö-]{5,}", q)):
-        best, best_ratio = None, 0.0
-        for alias, name in vocab._single:
-            if abs(len(alias) - len(token)) > 2:
-                continue
-            ratio = SequenceMatcher(None, token, alias).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = name, ratio
-        threshold = 0.86 if len(token) < 9 else 0.9
-        if best and best_ratio >= threshold and best not in found:
+    for token in name_candidates(q):
+        best = closest(token, vocab._single, typed_threshold(token), max_length_gap=2)
+        if best and best not in found:
             found.append(best)
     return found
 

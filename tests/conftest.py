@@ -17,18 +17,25 @@ from ingest.build import BuildSummary, build_index
 from ingest.models import Annex
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX, Settings
-from ingest.tokens import stems
+from ingest.text.words import stems
+
+
+@pytest.fixture(scope="session")
+def _log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("log")
 
 
 @pytest.fixture(autouse=True)
-def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings read NAMNDSVAR_* variables; a developer's shell must not steer the tests."""
+def _no_namndsvar_env(monkeypatch: pytest.MonkeyPatch, _log_dir: Path) -> None:
+    """Settings read NAMNDSVAR_* variables; a developer's shell must not steer the tests.
+    The log goes to a temporary folder, not into the checkout."""
     for key in list(os.environ):
         if key.startswith("NAMNDSVAR_"):
             monkeypatch.delenv(key)
     # No writable vector cache: a build embeds what the shipped cache (read-only) lacks,
     # and fakes count their calls. The shipped cache makes the real index build warm.
     monkeypatch.setenv("NAMNDSVAR_EMBEDDING_CACHE_DIR", "none")
+    monkeypatch.setenv("NAMNDSVAR_LOG_PATH", str(_log_dir / "namndsvar.log"))
 
 
 class HashEmbedder:

@@ -180,9 +180,19 @@ def test_position_question_is_grounded_and_attributed(fake_index) -> None:
     assert a.answer.startswith(f"**{AMF}** (arbetsmarknadsnämnden)"), a.answer
     assert {c.passage.administration for c in a.citations} == {AMF}
     assert {c.passage.first.kind for c in a.citations} == {FACK}
-    # a stance label with the phrase that set it
-    assert re.search(r"\*\*(positiv|positiv med förbehåll|tveksam|avvisande|"
-                     r"neutral/beskrivande)\*\*", a.answer), a.answer
+    # One stance, on the praktikbank measure, with the phrase that set it; the Markdown
+    # states exactly that claim, and every quote is a sentence of its citation.
+    assert a.shape == "position"
+    assert [(s.administration, s.measure, s.label, s.trigger) for s in a.stances] == [
+        (AMF, "6.3.3", TVEKSAM, "tveksam")]
+    assert a.stances[0].markdown in a.answer.splitlines()[0]
+    assert a.quotes and {q.administration for q in a.quotes} == {AMF}
+    by_n = {c.n: c for c in a.citations}
+    for q in a.quotes:
+        assert q.passage_id == by_n[q.n].passage.id
+        assert q.text in [s.flat for s in by_n[q.n].sentences]
+        assert q.markdown in a.answer
+    assert "tveksam" in a.direct and "[" not in a.direct
 
 
 @pytest.mark.parametrize("question", [

@@ -26,11 +26,6 @@ def answers(real_index: Settings) -> dict:
 
 
 @pytest.mark.slow
-def test_threshold_is_the_issue_s() -> None:
-    assert ANSWER_THRESHOLD == 0.9
-
-
-@pytest.mark.slow
 def test_every_metric_is_measured(answers: dict) -> None:
     n = answers["n"]
     assert n["cited"] >= 80 and n["named"] >= 80 and n["answerable"] >= 80

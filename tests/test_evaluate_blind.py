@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from ingest.models import Annex
-from ingest.tokens import stems
+from ingest.text.words import stems
 from retrieval.understand import Vocabulary
 from tools.evaluate_blind import (
     HALVES,

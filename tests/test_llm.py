@@ -5,6 +5,7 @@ stub server (127.0.0.1 only): citations checked, failures fall back to the offli
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 import time
@@ -199,10 +200,22 @@ def test_not_in_annex_exactly(service: Service) -> None:
     (ValueError("bad"), "Språkmodellen gav ett fel"),
 ])
 def test_model_errors_fall_back_with_reason(service: Service, error: Exception,
-                                            reason: str) -> None:
-    answer = ask(service, RaisingChatModel(error=error))
+                                            reason: str, caplog: pytest.LogCaptureFixture
+                                            ) -> None:
+    with caplog.at_level(logging.WARNING, logger="retrieval"):
+        answer = ask(service, RaisingChatModel(error=error))
     assert_fallback(answer, reason)
     assert answer.mode == FALLBACK_MODE  # never raised
+    # The log keeps the reason and the real exception, not only the user's notice.
+    logged = [r for r in caplog.records if r.name == "retrieval.llm"]
+    assert len(logged) == 1 and reason in logged[0].getMessage()
+    assert logged[0].exc_info is not None and logged[0].exc_info[1] is error
+
+
+@pytest.mark.parametrize("error", [TypeError("bug"), AttributeError("bug"), KeyError("bug")])
+def test_programming_errors_are_not_model_failures(service: Service, error: Exception) -> None:
+    with pytest.raises(type(error)):
+        ask(service, RaisingChatModel(error=error))
 
 
 def test_unreadable_or_empty_output_falls_back(service: Service) -> None:

@@ -45,7 +45,6 @@ def test_system_meets_thresholds(report: dict) -> None:
     overall = report["system"]["overall"]
     misses = "\n".join(f"{m['id']} rank={m['rank']}: {m['question']}"
                        for m in report["system"]["misses"])
-    assert THRESHOLDS == {"hit@5": 0.95, "mrr@10": 0.85, "list_recall@10": 0.90}
     for metric, minimum in THRESHOLDS.items():
         assert overall[metric] is not None, metric
         assert overall[metric] >= minimum, f"{metric} {overall[metric]} < {minimum}\n{misses}"
@@ -63,11 +62,32 @@ def test_baseline_measured_in_same_run_and_worse(report: dict) -> None:
     assert baseline["overall"]["mrr@10"] < report["system"]["overall"]["mrr@10"]
 
 
+# Per category, just below the figure measured on the real index (default model). These
+# are IN-SAMPLE figures: the gold set was used to develop the question understanding and
+# to choose the fusion weights, so they say that nothing regressed, not how well the
+# system does on new questions. Measured (hit@5 / MRR@10): position 1.00 / 0.970, fact
+# 1.00 / 0.967, list 1.00 / 0.964 (list recall 0.977), no statement 1.00 / 1.00, number
+# in two reports 1.00 / 0.90, English 1.00 / 0.90, paraphrase 0.909 / 0.617.
+CATEGORY_MINIMUMS: dict[str, dict[str, float]] = {
+    "position": {"hit@5": 0.99, "mrr@10": 0.96},
+    "fact": {"hit@5": 0.99, "mrr@10": 0.96},
+    "list": {"hit@5": 0.99, "mrr@10": 0.95, "list_recall@10": 0.97},
+    "no_statement": {"hit@5": 0.99, "mrr@10": 0.99},
+    "ambiguous_number": {"hit@5": 0.99, "mrr@10": 0.89},
+    "english": {"hit@5": 0.99, "mrr@10": 0.89},
+    "paraphrase": {"hit@5": 0.90, "mrr@10": 0.61},
+}
+
+
 @pytest.mark.slow
-def test_every_category_scored(report: dict) -> None:
-    per = report["system"]["per_category"]
-    assert set(per) >= CATEGORIES
-    for category, scores in per.items():
-        if category == "unanswerable":
-            continue
-        assert scores["hit@5"] is not None or scores["list_recall@10"] is not None, category
+@pytest.mark.parametrize("category", sorted(CATEGORY_MINIMUMS))
+def test_category_meets_its_in_sample_threshold(report: dict, category: str) -> None:
+    scores = report["system"]["per_category"][category]
+    assert scores["n"] >= 5, (category, scores)
+    for metric, minimum in CATEGORY_MINIMUMS[category].items():
+        assert scores[metric] is not None and scores[metric] >= minimum, (
+            f"{category} {metric} {scores[metric]} < {minimum} (in-sample)")
+
+
+def test_every_answerable_category_has_a_threshold() -> None:
+    assert set(CATEGORY_MINIMUMS) == CATEGORIES - {"unanswerable"}

@@ -38,7 +38,6 @@ from retrieval.stance import (
     FORBEHALL,
     INGEN,
     LABELS,
-    MEANINGS,
     NEUTRAL,
     POSITIV,
     RESERVATION_WINDOW,
@@ -222,10 +221,6 @@ def test_classify_obstacle_to_the_measure_not_any_obstacle() -> None:
     obstacle = "Det finns stora sociala fördelar men också hinder för ett genomförande."
     assert classify(sentences(obstacle))[:3] == (
         FORBEHALL, "stora sociala fördelar", "hinder för ett genomförande")
-
-
-def test_every_label_has_a_meaning_for_readers() -> None:
-    assert list(MEANINGS) == list(LABELS) and all(MEANINGS.values())
 
 
 def test_classify_ignores_case_and_line_breaks() -> None:

@@ -64,7 +64,7 @@ from ingest.errors import NamndsvarError
 from ingest.models import Annex
 from ingest.registry import KNOWN_ADMINISTRATIONS, aliases_for, find_known
 from ingest.settings import PROJECT_ROOT, Settings
-from ingest.tokens import STOPWORDS, stems, words
+from ingest.text.words import STOPWORDS, stems, words
 from retrieval.evaluate import holds
 from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
 

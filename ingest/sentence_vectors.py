@@ -9,7 +9,6 @@ search and the answerer read a sentence's vector by its span, with no store roun
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,29 +17,10 @@ import numpy as np
 from ingest.layout import Layout
 from ingest.models import Chunk
 from ingest.text import normalize_ws
+from ingest.text.sentences import quote_spans
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"”•A-ZÅÄÖ0-9])|\n\s*•\s*")
-_LABEL = re.compile(r"^(Kommentar|Svar|Hantering)\s*:\s*")
-
-RECORDS = "sentences.jsonl"
-VECTORS = "sentence_vectors.npy"
-
-
-def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans of text[start:end]; a leading answer label is not part of the
-    first sentence ("Kommentar: Nämnden …" quotes "Nämnden …")."""
-    spans: list[tuple[int, int]] = []
-    cursor = start
-    label = _LABEL.match(text[start:end])
-    if label:
-        cursor = start + label.end()
-    for m in _SENTENCE.finditer(text, cursor, end):
-        if m.start() > cursor:
-            spans.append((cursor, m.start()))
-        cursor = m.end()
-    if cursor < end:
-        spans.append((cursor, end))
-    return [(a, b) for a, b in spans if text[a:b].strip()]
+RECORDS = "sentences.jsonl"  # one line per sentence: source, chunk, role, span, text
+VECTORS = "sentence_vectors.npy"  # row i: the vector of line i
 
 
 @dataclass(frozen=True)
@@ -61,7 +41,7 @@ def collect_sentences(chunks: list[Chunk], layouts: dict[str, Layout]) -> list[S
     for chunk in chunks:
         layout = layouts[chunk.source]
         for segment in chunk.segments:
-            for start, end in sentence_spans(layout.text, segment.start, segment.end):
+            for start, end in quote_spans(layout.text, segment.start, segment.end):
                 if (chunk.source, start, end) in seen:
                     continue
                 text = normalize_ws(layout.content(start, end))

@@ -8,6 +8,8 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
+from ingest.text.groups import BODY_WORDS, GROUP_WORDS
+
 _WORD = re.compile(r"[0-9a-zåäöéüæø]+(?:[-.][0-9a-zåäöéüæø]+)*", re.IGNORECASE)
 
 STOPWORDS: frozenset[str] = frozenset(STOPWORDS_SWEDISH) | {
@@ -20,10 +22,8 @@ DOMAIN_STOPWORDS: frozenset[str] = frozenset(
 )
 
 # Naming the city's bodies says nothing about which measure a sentence is about either.
-ORGANISATION_WORDS: frozenset[str] = frozenset(
-    {"ta", "fram", "stadsdelsnämnd", "stadsdelsnämnden", "stadsdelsnämnder",
-     "stadsdelsnämnderna", "förvaltningar", "förvaltningarna", "nämnder", "nämnderna"}
-)
+# ("ta fram" is what every body is asked to do.)
+ORGANISATION_WORDS: frozenset[str] = frozenset({"ta", "fram", *GROUP_WORDS, *BODY_WORDS})
 
 
 # Inflection endings the Snowball stemmer sometimes leaves on one form and not another.
@@ -38,6 +38,11 @@ def _stemmer() -> Stemmer.Stemmer:
 def words(text: str) -> list[str]:
     """Lowercased word tokens; keeps measure numbers ("6.5.3") and hyphenated names whole."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Lowercased words without the digits and measure numbers: what a text is about."""
+    return [w for w in words(text) if not any(ch.isdigit() for ch in w)]
 
 
 def stems(text: str, *, drop: frozenset[str] = STOPWORDS) -> list[str]:
