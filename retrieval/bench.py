@@ -273,11 +273,12 @@ def measure_model(model: str, settings: Settings, work: Path, questions: list[st
     row["query_encode_ms"] = _encode_latency(embedder, questions)
     chunk_texts = [c.embed_text() for c in parse_file(DEFAULT_ANNEX).chunks][:64]
     row["batch_encode"] = _batch_throughput(embedder, chunk_texts)
-    service = Service(cold, open_index(cold, embedder=embedder))
+    live = open_index(cold, embedder=embedder)
+    service = Service(cold, live)
     log(f"{model}: sök- och svarstid …")
     row["search_ms"] = latency(service.search, questions, repeats)
     row["ask_offline_ms"] = latency(service.ask, questions, repeats)
-    row["index_disk"] = disk_usage(cold.index_dir / "builds" / summary.build_id)
+    row["index_disk"] = disk_usage(live.directory)
     row["memory_mb"] = memory_mb()
     log(f"{model}: sök p95 {row['search_ms']['p95']} ms, fråga p95 "
         f"{row['ask_offline_ms']['p95']} ms, RSS {row['memory_mb']}")
