@@ -12,7 +12,7 @@ import itertools
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -626,9 +626,16 @@ def _stance_chart(frame, y: str, y_order: Sequence[str], listed: str, key: str,
     height = 60 + 30 * max(1, len(y_order))
     event = st.altair_chart((bars + counts).properties(height=height), key=key,
                             on_select="rerun", selection_mode="segment", alt=description)
-    selection = getattr(event, "selection", None) or {}
-    return list((selection.get("segment") if isinstance(selection, dict)
-                 else getattr(selection, "segment", None)) or [])
+    return _selected(event, "segment")
+
+
+def _selected(event, name: str) -> list[dict]:
+    """The points of selection `name` in a chart event (an attribute dictionary when the
+    browser sends it, a plain dict when a test sets the state)."""
+    def part(obj, key: str):
+        return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+
+    return list(part(part(event, "selection") or {}, name) or [])
 
 
 def _follow_pick(picked: list[dict], fields: dict[str, str], last_key: str) -> None:

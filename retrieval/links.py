@@ -109,7 +109,9 @@ def read_link(params: Mapping[str, str], names: Sequence[str], measures: Sequenc
     if not view:
         view = (CHAT if question else MEASURE_VIEW if params.get(MEASURE)
                 else ADMIN_VIEW if params.get(ADMIN) else MATRIX if report else CHAT)
-    return Link(view, question, admin, measure, report,
+    # With a measure, delrapport= only picks between its reports; it filters the matrix
+    # only when the matrix is what the link opens.
+    return Link(view, question, admin, measure, report if view == MATRIX else "",
                 (params.get(PASSAGE) or "").strip(), tuple(problems))
 
 
