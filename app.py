@@ -391,7 +391,7 @@ def _render_answer_text(data: dict) -> None:
     direct, rest = split_direct(data["answer"])
     if data["grounded"]:
         with st.container(border=True):
-            st.markdown("#### " + answer_markdown(direct))
+            st.markdown("### " + answer_markdown(direct))
     else:
         st.warning(answer_markdown(direct), icon=":material/warning:")
     if rest:
@@ -492,7 +492,7 @@ def _label_chip(label: str) -> str:
 
 
 def _matrix_tab(service: Service) -> None:
-    st.subheader("Ställningstaganden per åtgärd och förvaltning")
+    st.header("Ställningstaganden per åtgärd och förvaltning")
     st.caption("Etiketterna sätts av regler på bilagans formuleringar och visar den "
                "formulering som avgjorde dem; kontrollera alltid mot citatet. "
                "Tom cell: förvaltningen tar inte upp åtgärden.")
@@ -515,7 +515,7 @@ def _matrix_tab(service: Service) -> None:
     only = right.selectbox("Filtrera på åtgärd", [None, *keys], key="mx_measure",
                            format_func=lambda k: "Alla åtgärder" if k is None else titles[k])
     _measures_chart(service, report)
-    st.markdown("#### Tabell: förvaltning för förvaltning")
+    st.markdown("### Tabell: förvaltning för förvaltning")
     table = stance_table(stances, measures, admins, report, only)
     frame = table.frame()
     styled = frame.style.map(_cell_style, subset=admins)
@@ -596,7 +596,7 @@ def _render_cell(service: Service, stances, admin: str, key: str, title: str) ->
 
 # -- charts -----------------------------------------------------------------------------
 def _stance_chart(frame, y: str, y_order: Sequence[str], listed: str, key: str,
-                  description: str) -> list[dict]:
+                  description: str, x_title: str = "Antal förvaltningar") -> list[dict]:
     """Stacked horizontal bars, one per `y`, a segment per label in the matrix's colours
     (fill) with the label's text colour as outline and the count written on it, so no
     segment is told by colour alone. Returns the clicked segments ({y, label})."""
@@ -611,7 +611,7 @@ def _stance_chart(frame, y: str, y_order: Sequence[str], listed: str, key: str,
     y_axis = alt.Y(f"{y}:N", sort=list(y_order), title=None,
                    axis=alt.Axis(labelLimit=420, labelFontSize=13))
     bars = base.mark_bar(strokeWidth=1.5, height={"band": 0.8}).encode(
-        x=alt.X("x0:Q", title="Antal förvaltningar", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("x0:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
         x2="x1:Q", y=y_axis,
         color=alt.Color("Ställningstagande:N", scale=fills,
                         legend=alt.Legend(title="Ställningstagande", orient="top",
@@ -623,9 +623,12 @@ def _stance_chart(frame, y: str, y_order: Sequence[str], listed: str, key: str,
     ).add_params(pick)
     counts = base.mark_text(fontSize=13, fontWeight="bold", color="#1f1f1f").encode(
         x="mitt:Q", y=y_axis, text="Antal:Q")
-    height = 60 + 30 * max(1, len(y_order))
-    event = st.altair_chart((bars + counts).properties(height=height), key=key,
-                            on_select="rerun", selection_mode="segment", alt=description)
+    # A fixed step per bar: the chart grows with the bars (and a projector can read them).
+    chart = (bars + counts).properties(height=alt.Step(32)).configure_axis(
+        labelColor="#1f1f1f", titleColor="#1f1f1f").configure_legend(
+        labelColor="#1f1f1f", titleColor="#1f1f1f")
+    event = st.altair_chart(chart, key=key, on_select="rerun", selection_mode="segment",
+                            alt=description)
     return _selected(event, "segment")
 
 
@@ -654,7 +657,7 @@ def _measures_chart(service: Service, report: str | None) -> None:
     stances = service.stances()
     measures = [m for m in service.measures() if report is None or m.report == report]
     frame = measure_chart_frame(stances, measures)
-    st.markdown("#### Fördelning per åtgärd")
+    st.markdown("### Fördelning per åtgärd")
     st.caption("En stapel per åtgärd: hur många förvaltningar som har varje "
                "ställningstagande (siffran i fältet). Förvaltningar utan skrivelse och de som "
                "inte tar upp åtgärden räknas inte. Klicka på ett fält, eller välj nedan, för "
@@ -733,7 +736,7 @@ def _describe_admin(infos: dict, name: str) -> str:
 
 
 def _admin_tab(service: Service) -> None:
-    st.subheader("Förvaltningens ställningstaganden")
+    st.header("Förvaltningens ställningstaganden")
     infos = _admin_infos(service)
     names = _admin_names(service)
     name = st.selectbox("Förvaltning (skriv för att söka)", names, index=None, key="adm_name",
@@ -748,22 +751,23 @@ def _admin_tab(service: Service) -> None:
     stances = service.stances()
     if not has_statement(stances, name):
         with st.container(border=True):
-            st.markdown("#### " + inline_markdown(f"{name} har inte lämnat någon skrivelse "
-                                                  "till bilagan"))
+            st.markdown("### " + inline_markdown(f"{name} har inte lämnat någon skrivelse "
+                                                 "till bilagan"))
         st.markdown("Bilagan säger bara ”Skrivelse saknas.”; därför visas inga "
                     "ställningstaganden.")
         return
     positions = administration_positions(stances, service.index, service.measures(), name,
                                          info.kind)
     with st.container(border=True):
-        st.markdown("#### " + inline_markdown(
+        st.markdown("### " + inline_markdown(
             f"{name}: {position_summary([p.label for p in positions])}"))
     if not positions:
         return
     frame = administration_chart_frame(positions)
     reports = list(dict.fromkeys(frame["Delrapport"]))
     picked = _stance_chart(frame, "Delrapport", reports, "Åtgärder", "adm_chart",
-                           f"Staplat stapeldiagram: {name}s ställningstaganden per delrapport")
+                           f"Staplat stapeldiagram: {name}s ställningstaganden per delrapport",
+                           x_title="Antal åtgärder")
     _follow_pick(picked, {"Delrapport": "adm_report", "Ställningstagande": "adm_label"},
                  "adm_last_bar")
     left, right = st.columns(2)
@@ -784,7 +788,7 @@ def _admin_tab(service: Service) -> None:
 
 # -- the measure's page -------------------------------------------------------------------
 def _measure_tab(service: Service) -> None:
-    st.subheader("Åtgärden och förvaltningarnas ställningstaganden")
+    st.header("Åtgärden och förvaltningarnas ställningstaganden")
     measures = service.measures()
     by_key = {measure_key(m.report, m.number): m for m in measures}
     name = st.selectbox("Åtgärd (skriv för att söka)", list(by_key), index=None, key="atg_key",
@@ -880,7 +884,7 @@ def _follow_in_address_bar(service: Service) -> None:
 
 # -- the document -----------------------------------------------------------------------
 def _document_tab(service: Service) -> None:
-    st.subheader("Bilagan per förvaltning")
+    st.header("Bilagan per förvaltning")
     infos = service.administrations()
     sources = service.sources
     source = None

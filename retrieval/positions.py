@@ -152,8 +152,10 @@ class CommissionText:
 
 def commission_text(index, report: str, number: str) -> CommissionText:
     """The fullest reprint of the measure's description, and its "Ansvarig" as most
-    sections give it (the sections reprint it with small differences, some abbreviated)."""
-    descriptions: list[tuple[int, str, str, str]] = []
+    sections give it (the sections reprint it with small differences, some abbreviated).
+    A measure block may be cut into several chunks: its pieces are joined per block."""
+    pieces: dict[str, dict[int, tuple[int, int, str]]] = {}  # block -> start -> segment
+    owner: dict[str, str] = {}
     responsible: Counter[str] = Counter()
     for chunk in index.chunks:
         if not any(link.report == report and link.number == number
@@ -162,16 +164,23 @@ def commission_text(index, report: str, number: str) -> CommissionText:
         layout = index.layouts.get(chunk.source)
         if layout is None:
             continue
+        block = chunk.group or chunk.id
+        owner[block] = chunk.administration
         for seg in chunk.segments:
             text = normalize_ws(layout.content(seg.start, seg.end))
             if seg.role == "description" and text:
-                where = f"rad {seg.line_start}–{seg.line_end}"
-                descriptions.append((len(text), text, chunk.administration, where))
+                pieces.setdefault(block, {})[seg.start] = (seg.line_start, seg.line_end, text)
             elif seg.role == "responsible" and text:
                 responsible[text.removeprefix("Ansvarig:").strip()] += 1
-    best = max(descriptions, key=lambda d: d[0], default=(0, "", "", ""))
+    best = CommissionText()
+    for block, segments in pieces.items():
+        ordered = [segments[k] for k in sorted(segments)]
+        text = " ".join(t for _, _, t in ordered)
+        if len(text) > len(best.description):
+            best = CommissionText(text, "", owner[block],
+                                  f"rad {ordered[0][0]}–{ordered[-1][1]}")
     who = responsible.most_common(1)[0][0] if responsible else ""
-    return CommissionText(best[1], who, best[2], best[3])
+    return CommissionText(best.description, who, best.administration, best.where)
 
 
 @dataclass(frozen=True)

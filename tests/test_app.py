@@ -100,7 +100,7 @@ def test_question_gets_an_answer_with_sources_and_document_view(at: AppTest) -> 
     ask(at, "Vad tycker Skärholmen om lotsar för civilsamhället?")
     answer = last_answer(at)
     # The direct answer stands apart, as a heading in its own box; the quotes follow it.
-    assert answer.markdown[0].value.startswith("#### **Skärholmen**")
+    assert answer.markdown[0].value.startswith("### **Skärholmen**")
     assert "**neutral/beskrivande**" in answer.markdown[0].value
     assert "\\[1\\]" not in answer.markdown[0].value
     assert answer.markdown[1].value.startswith("- ”Föreningssamordnare")
@@ -187,7 +187,7 @@ def test_example_button_asks_and_new_conversation_clears(at: AppTest) -> None:
     at.sidebar.button(key="example_2").click().run()
     assert not at.exception
     answer = last_answer(at)
-    assert answer.markdown[0].value.startswith("#### 10 av 31 förvaltningar har inte lämnat")
+    assert answer.markdown[0].value.startswith("### 10 av 31 förvaltningar har inte lämnat")
     assert "Valnämnden" in answer.markdown[1].value
     assert len(at.chat_message) == 2
     at.sidebar.button[0].click().run()  # Ny konversation
@@ -332,7 +332,7 @@ def test_administration_page_summary_positions_by_report_and_chart(at: AppTest) 
         "Stadsdelsnämnder › ")
     at.selectbox(key="adm_name").set_value("Skärholmen").run()
     values = [m.value for m in at.markdown]
-    assert values[0] == ("#### Skärholmen\\: tveksam till 1, beskrivande \\(utan värdering\\) "
+    assert values[0] == ("### Skärholmen\\: tveksam till 1, beskrivande \\(utan värdering\\) "
                          "om 16 av 17 åtgärder")
     assert "### En skola där alla ska lyckas" in values and "### Stad i samverkan" in values
     title = "**6\\.5\\.3 Etablera fler lokala Community Center** – :orange-background[tveksam]"
@@ -370,7 +370,7 @@ def test_administration_without_statement_shows_no_positions(at: AppTest) -> Non
     open_tab(at, "Förvaltning")
     at.selectbox(key="adm_name").set_value("Valnämnden").run()
     values = [m.value for m in at.markdown]
-    assert values[0] == "#### Valnämnden har inte lämnat någon skrivelse till bilagan"
+    assert values[0] == "### Valnämnden har inte lämnat någon skrivelse till bilagan"
     assert not any("Avgörande formulering" in v for v in values)
     assert not charts(at)
 
@@ -446,7 +446,7 @@ def test_forvaltning_link_opens_the_page_by_any_name(app_settings) -> None:
     at = make_app(settings, embedder, query={"forvaltning": "skärholmens stadsdelsnämnd"})
     assert at.session_state["tab"] == "Förvaltning"
     assert at.selectbox(key="adm_name").value == "Skärholmen"
-    assert at.markdown[0].value.startswith("#### Skärholmen\\: tveksam till 1")
+    assert at.markdown[0].value.startswith("### Skärholmen\\: tveksam till 1")
     assert at.query_params == {"forvaltning": "Skärholmen"}
 
 
