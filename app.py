@@ -953,7 +953,8 @@ def main(settings: Settings | None = None, embedder_factory: EmbedderFactory | N
         controls = _sidebar(service, settings, llm_problem)
         export_slot = st.sidebar.container()
         _apply_link(service, settings)
-        for problem in st.session_state.get("link_problems", []):
+        # Shown once, on the page the link opened; the next click clears them.
+        for problem in st.session_state.pop("link_problems", []):
             st.warning(inline_markdown(problem), icon=":material/link_off:")
         # Stateful tabs: only the open one runs (.open is None if the tabs do not track).
         chat, admin, measure, matrix, document = st.tabs(TABS, key="tab", on_change="rerun")
