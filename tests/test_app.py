@@ -351,7 +351,8 @@ def test_administration_page_summary_positions_by_report_and_chart(at: AppTest) 
     assert [m.value for m in at.markdown if m.value.startswith("**")] == [title]
 
 
-def test_position_opens_the_passage_highlighted_in_the_document(at: AppTest) -> None:
+def test_position_opens_the_passage_highlighted_in_the_document(at: AppTest,
+                                                                app_settings) -> None:
     open_tab(at, "Förvaltning")
     at.selectbox(key="adm_name").set_value("Skärholmen").run()
     at.button(key="adm_open_En skola där alla ska lyckas|6.5.3").click().run()
@@ -364,6 +365,12 @@ def test_position_opens_the_passage_highlighted_in_the_document(at: AppTest) -> 
     params = at.query_params
     assert params["vy"] == "dokument" and params["forvaltning"] == "Skärholmen"
     assert params["avsnitt"] == at.session_state["doc_focus"]
+    # The same address, opened anew, shows the same passage marked.
+    settings, embedder = app_settings
+    shared = make_app(settings, embedder, query=dict(params))
+    again = [m.value for m in shared.tabs[4].markdown]
+    assert ":orange-background[**Markerat avsnitt**]" in again
+    assert any("blir kostsamt om vi etablerar" in v for v in again)
 
 
 def test_administration_without_statement_shows_no_positions(at: AppTest) -> None:
