@@ -1,6 +1,7 @@
 """Nämndsvar: the Streamlit app (`streamlit run app.py`).
 
-It only renders: answering, follow-ups, stances, export and feedback live in retrieval/*.
+It only renders: answering, follow-ups, stances, positions, charts' data, links, export and
+feedback live in retrieval/*.
 Settings come from NAMNDSVAR_* environment variables; tests call main() with their own
 settings and embedder. Document, question and model text is always shown escaped.
 """
@@ -11,10 +12,11 @@ import itertools
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import altair as alt
 import streamlit as st
 
 from ingest.build import build_index, current_build
@@ -43,6 +45,7 @@ from retrieval.export import (
     page_text,
     paragraphs_markdown,
     source_line,
+    split_direct,
     split_key,
     stance_record,
     stance_table,
@@ -52,6 +55,32 @@ from retrieval.feedback import record
 from retrieval.followup import rewrite
 from retrieval.guard import QuestionError
 from retrieval.index import BUILD_HINT, read_manifest
+from retrieval.links import (
+    ADMIN_VIEW,
+    CHAT,
+    DOCUMENT,
+    MATRIX,
+    MEASURE_VIEW,
+    Link,
+    link_params,
+    read_link,
+)
+from retrieval.positions import (
+    NO_COMMISSION_TEXT,
+    STATEMENT_LABELS,
+    Position,
+    administration_chart_frame,
+    administration_positions,
+    administrations_with,
+    by_report,
+    has_statement,
+    measure_chart_frame,
+    measure_csv,
+    measure_markdown,
+    measure_overview,
+    measure_summary,
+    position_summary,
+)
 from retrieval.search import Filters
 from retrieval.service import Service
 from retrieval.stance import AVVISANDE, FORBEHALL, INGEN, MEANINGS, NEUTRAL, POSITIV, TVEKSAM
@@ -67,7 +96,11 @@ EXAMPLES = (
     "Vilka nämnder har inte lämnat någon skrivelse?",
     "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?",
 )
-TABS = ("Fråga", "Ställningstaganden", "Dokumentet")
+TABS = ("Fråga", "Förvaltning", "Åtgärd", "Ställningstaganden", "Dokumentet")
+# Which link view each tab is (retrieval/links.py), in TABS' order.
+TAB_VIEWS = MappingProxyType(dict(zip(TABS, (CHAT, ADMIN_VIEW, MEASURE_VIEW, MATRIX, DOCUMENT),
+                                      strict=True)))
+VIEW_TABS = MappingProxyType({view: tab for tab, view in TAB_VIEWS.items()})
 MODE_LABELS = MappingProxyType({"offline": "Offline – citat ur bilagan",
                                 "llm": "Språkmodell (LLM)"})
 MODE_CAPTIONS = MappingProxyType({
@@ -346,10 +379,7 @@ def _render_turn(service: Service, turn: dict, feedback_path: str) -> None:
             return
         for notice in data["notices"]:
             st.info(inline_markdown(notice), icon=":material/info:")
-        if data["grounded"]:
-            st.markdown(answer_markdown(data["answer"]))
-        else:
-            st.warning(answer_markdown(data["answer"]), icon=":material/warning:")
+        _render_answer_text(data)
         if data["citations"]:
             st.markdown("**Källor**")
             for c in data["citations"]:
@@ -363,6 +393,21 @@ def _render_turn(service: Service, turn: dict, feedback_path: str) -> None:
         mode = MODE_CAPTIONS.get(data["mode"], data["mode"])
         st.caption("Svarsläge: " + inline_markdown(mode))
         _render_feedback(turn, feedback_path)
+
+
+def _render_answer_text(data: dict) -> None:
+    """The direct answer (the first line: the count, the stance, the fact, "Det framgår
+    inte av bilagan") in its own box above the quotes, so it reads from across a room.
+    Only this function knows where the direct answer comes from (split_direct today, a
+    structured field once the answer object has one)."""
+    direct, rest = split_direct(data["answer"])
+    if data["grounded"]:
+        with st.container(border=True):
+            st.markdown("### " + answer_markdown(direct))
+    else:
+        st.warning(answer_markdown(direct), icon=":material/warning:")
+    if rest:
+        st.markdown(answer_markdown(rest))
 
 
 def _render_citation(service: Service, turn_id: int, c: dict) -> None:
@@ -459,7 +504,7 @@ def _label_chip(label: str) -> str:
 
 
 def _matrix_tab(service: Service) -> None:
-    st.subheader("Ställningstaganden per åtgärd och förvaltning")
+    st.header("Ställningstaganden per åtgärd och förvaltning")
     st.caption("Etiketterna sätts av regler på bilagans formuleringar och visar den "
                "formulering som avgjorde dem; kontrollera alltid mot citatet. "
                "Tom cell: förvaltningen tar inte upp åtgärden.")
@@ -476,10 +521,13 @@ def _matrix_tab(service: Service) -> None:
 
     left, right = st.columns(2)
     report = left.selectbox("Filtrera på delrapport", [None, *reports], key="mx_report",
-                            format_func=lambda r: "Alla delrapporter" if r is None else r)
+                            format_func=lambda r: "Alla delrapporter" if r is None else r,
+                            persist_state="session")
     keys = [k for k in titles if report is None or split_key(k)[0] == report]
     only = right.selectbox("Filtrera på åtgärd", [None, *keys], key="mx_measure",
                            format_func=lambda k: "Alla åtgärder" if k is None else titles[k])
+    _measures_chart(service, report)
+    st.markdown("### Tabell: förvaltning för förvaltning")
     table = stance_table(stances, measures, admins, report, only)
     frame = table.frame()
     styled = frame.style.map(_cell_style, subset=admins)
@@ -558,9 +606,297 @@ def _render_cell(service: Service, stances, admin: str, key: str, title: str) ->
             [data["source"], *[w for w in where if w]])))
 
 
+# -- charts -----------------------------------------------------------------------------
+def _stance_chart(frame, y: str, y_order: Sequence[str], listed: str, key: str,
+                  description: str, x_title: str = "Antal förvaltningar") -> list[dict]:
+    """Stacked horizontal bars, one per `y`, a segment per label in the matrix's colours
+    (fill) with the label's text colour as outline and the count written on it, so no
+    segment is told by colour alone. Returns the clicked segments ({y, label})."""
+    fills = alt.Scale(domain=list(STATEMENT_LABELS),
+                      range=[LABEL_COLOURS[label][0] for label in STATEMENT_LABELS])
+    strokes = alt.Scale(domain=list(STATEMENT_LABELS),
+                        range=[LABEL_COLOURS[label][1] for label in STATEMENT_LABELS])
+    pick = alt.selection_point(name="segment", fields=[y, "Ställningstagande"])
+    base = alt.Chart(frame).transform_stack(
+        stack="Antal", groupby=[y], sort=[alt.SortField("ordning")], as_=["x0", "x1"],
+    ).transform_calculate(mitt="(datum.x0 + datum.x1) / 2")
+    y_axis = alt.Y(f"{y}:N", sort=list(y_order), title=None,
+                   axis=alt.Axis(labelLimit=420, labelFontSize=13))
+    bars = base.mark_bar(strokeWidth=1.5, height={"band": 0.8}).encode(
+        x=alt.X("x0:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+        x2="x1:Q", y=y_axis,
+        color=alt.Color("Ställningstagande:N", scale=fills,
+                        legend=alt.Legend(title="Ställningstagande", orient="top",
+                                          labelFontSize=13, symbolStrokeWidth=1.5)),
+        stroke=alt.Stroke("Ställningstagande:N", scale=strokes, legend=None),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+        tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip("Ställningstagande:N"),
+                 alt.Tooltip("Antal:Q"), alt.Tooltip(f"{listed}:N")],
+    ).add_params(pick)
+    counts = base.mark_text(fontSize=13, fontWeight="bold", color="#1f1f1f").encode(
+        x="mitt:Q", y=y_axis, text="Antal:Q")
+    # A fixed step per bar: the chart grows with the bars (and a projector can read them).
+    chart = (bars + counts).properties(height=alt.Step(32)).configure_axis(
+        labelColor="#1f1f1f", titleColor="#1f1f1f").configure_legend(
+        labelColor="#1f1f1f", titleColor="#1f1f1f")
+    event = st.altair_chart(chart, key=key, on_select="rerun", selection_mode="segment",
+                            alt=description)
+    return _selected(event, "segment")
+
+
+def _selected(event, name: str) -> list[dict]:
+    """The points of selection `name` in a chart event (an attribute dictionary when the
+    browser sends it, a plain dict when a test sets the state)."""
+    def part(obj, key: str):
+        return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+
+    return list(part(part(event, "selection") or {}, name) or [])
+
+
+def _follow_pick(picked: list[dict], fields: dict[str, str], last_key: str) -> None:
+    """A click on a segment sets the selectboxes below the chart (widget key per field),
+    once per new click, so the boxes can still be changed by hand afterwards."""
+    if not picked:
+        return
+    chosen = tuple(picked[0].get(f) for f in fields)
+    if chosen != st.session_state.get(last_key):
+        st.session_state[last_key] = chosen
+        for widget, value in zip(fields.values(), chosen, strict=True):
+            st.session_state[widget] = value
+
+
+def _measures_chart(service: Service, report: str | None) -> None:
+    stances = service.stances()
+    measures = [m for m in service.measures() if report is None or m.report == report]
+    frame = measure_chart_frame(stances, measures)
+    st.markdown("### Fördelning per åtgärd")
+    st.caption("En stapel per åtgärd: hur många förvaltningar som har varje "
+               "ställningstagande (siffran i fältet). Förvaltningar utan skrivelse och de som "
+               "inte tar upp åtgärden räknas inte. Klicka på ett fält, eller välj nedan, för "
+               "att se vilka förvaltningar det gäller.")
+    if frame.empty:
+        st.info("Inga ställningstaganden i den valda delrapporten.")
+        return
+    labels = dict(zip(frame["nyckel"], frame["Åtgärd"], strict=True))
+    order = list(dict.fromkeys(frame["Åtgärd"]))
+    picked = _stance_chart(frame, "Åtgärd", order, "Förvaltningar", "mx_chart",
+                           "Staplat stapeldiagram: ställningstaganden per åtgärd")
+    by_label = {v: k for k, v in labels.items()}
+    _follow_pick([{"nyckel": by_label.get(p.get("Åtgärd")), **p} for p in picked],
+                 {"nyckel": "mx_bar_measure", "Ställningstagande": "mx_bar_label"},
+                 "mx_last_bar")
+    left, right = st.columns(2)
+    key = left.selectbox("Åtgärd i diagrammet", [None, *labels], key="mx_bar_measure",
+                         format_func=lambda k: "Välj åtgärd" if k is None else labels[k])
+    label = right.selectbox("Ställningstagande i diagrammet", [None, *STATEMENT_LABELS],
+                            key="mx_bar_label",
+                            format_func=lambda v: "Välj ställningstagande" if v is None else v)
+    if key and label:
+        names = administrations_with(stances, key, label)
+        st.markdown(inline_markdown(f"{labels[key]} – {label} ({len(names)}): ")
+                    + (inline_markdown(", ".join(names)) or "ingen förvaltning"))
+
+
+# -- the administration's page ------------------------------------------------------------
+def _admin_names(service: Service) -> list[str]:
+    """Fackförvaltningar first, then stadsdelsnämnder, each alphabetical."""
+    infos = service.administrations()
+    fack = sorted({a.name for a in infos if a.kind == FACK})
+    rest = sorted({a.name for a in infos if a.kind != FACK} - set(fack))
+    return fack + rest
+
+
+def _admin_infos(service: Service) -> dict:
+    infos: dict = {}
+    for a in service.administrations():
+        infos.setdefault(a.name, a)
+    return infos
+
+
+def _open_in_document(administration: str, group: str) -> None:
+    st.session_state["doc_admin"] = administration
+    st.session_state["doc_focus"] = group
+    st.session_state["doc_whole"] = False
+    st.session_state["tab"] = "Dokumentet"
+
+
+def _render_position(p: Position, title: str, key: str) -> None:
+    """One stance: label (colour and text), the deciding phrase, the quote, where it
+    stands, and a button that opens the passage highlighted in the document."""
+    with st.container(border=True):
+        st.markdown(f"**{inline_markdown(title)}** – {_label_chip(p.label)}")
+        if p.trigger:
+            st.markdown("Avgörande formulering: ”" + inline_markdown(p.trigger) + "”")
+        else:
+            st.markdown("Ingen värderande formulering; texten beskriver arbetet.")
+        if p.reservation:
+            st.markdown("Förbehåll: ”" + inline_markdown(p.reservation) + "”")
+        if p.quote:
+            st.markdown("> ”" + inline_markdown(p.quote) + "”")
+        cols = st.columns([3, 1], vertical_alignment="center")
+        cols[0].caption("Källa: " + inline_markdown(", ".join(
+            x for x in (p.administration, p.where) if x)))
+        cols[1].button("Visa i dokumentet", key=key, on_click=_open_in_document,
+                       args=(p.administration, p.group), icon=":material/description:",
+                       help=f"Öppnar {p.administration}s avsnitt med citatet markerat")
+
+
+def _describe_admin(infos: dict, name: str) -> str:
+    info = infos[name]
+    group = "Fackförvaltningar" if info.kind == FACK else "Stadsdelsnämnder"
+    return f"{group} › {name} ({info.committee})"
+
+
+def _admin_tab(service: Service) -> None:
+    st.header("Förvaltningens ställningstaganden")
+    infos = _admin_infos(service)
+    names = _admin_names(service)
+    name = st.selectbox("Förvaltning (skriv för att söka)", names, index=None, key="adm_name",
+                        format_func=lambda n: _describe_admin(infos, n),
+                        placeholder="Välj eller sök en förvaltning", persist_state="session")
+    if name is None:
+        st.info("Välj en förvaltning för att se dess ställningstagande till varje åtgärd "
+                "den tar upp.")
+        return
+    info = infos[name]
+    st.caption(inline_markdown(f"{KIND_LABELS.get(info.kind, info.kind)}, {info.committee}"))
+    stances = service.stances()
+    if not has_statement(stances, name):
+        with st.container(border=True):
+            st.markdown("### " + inline_markdown(f"{name} har inte lämnat någon skrivelse "
+                                                 "till bilagan"))
+        st.markdown("Bilagan säger bara ”Skrivelse saknas.”; därför visas inga "
+                    "ställningstaganden.")
+        return
+    positions = administration_positions(stances, service.index, service.measures(), name,
+                                         info.kind)
+    with st.container(border=True):
+        st.markdown("### " + inline_markdown(
+            f"{name}: {position_summary([p.label for p in positions])}"))
+    if not positions:
+        return
+    frame = administration_chart_frame(positions)
+    reports = list(dict.fromkeys(frame["Delrapport"]))
+    picked = _stance_chart(frame, "Delrapport", reports, "Åtgärder", "adm_chart",
+                           f"Staplat stapeldiagram: {name}s ställningstaganden per delrapport",
+                           x_title="Antal åtgärder")
+    _follow_pick(picked, {"Delrapport": "adm_report", "Ställningstagande": "adm_label"},
+                 "adm_last_bar")
+    left, right = st.columns(2)
+    report = left.selectbox("Visa delrapport", [None, *reports], key="adm_report",
+                            format_func=lambda r: "Alla delrapporter" if r is None else r)
+    label = right.selectbox("Visa ställningstagande", [None, *STATEMENT_LABELS],
+                            key="adm_label",
+                            format_func=lambda v: "Alla ställningstaganden" if v is None else v)
+    shown = [p for p in positions if (report is None or p.report == report)
+             and (label is None or p.label == label)]
+    if len(shown) < len(positions):
+        st.caption(f"Visar {len(shown)} av {len(positions)} åtgärder.")
+    for report_name, items in by_report(shown):
+        st.markdown("### " + inline_markdown(report_name))
+        for p in items:
+            _render_position(p, f"{p.number} {p.title}", f"adm_open_{p.key}")
+
+
+# -- the measure's page -------------------------------------------------------------------
+def _measure_tab(service: Service) -> None:
+    st.header("Åtgärden och förvaltningarnas ställningstaganden")
+    measures = service.measures()
+    by_key = {measure_key(m.report, m.number): m for m in measures}
+    name = st.selectbox("Åtgärd (skriv för att söka)", list(by_key), index=None, key="atg_key",
+                        format_func=lambda k: (f"{by_key[k].report} › {by_key[k].number} "
+                                               f"{by_key[k].title}"),
+                        placeholder="Välj eller sök en åtgärd", persist_state="session")
+    if name is None:
+        st.info("Välj en åtgärd för att se kommissionens förslag och varje förvaltnings "
+                "ställningstagande.")
+        return
+    infos = _admin_infos(service)
+    overview = measure_overview(service.stances(), service.index, by_key[name],
+                                _admin_names(service), {n: i.kind for n, i in infos.items()})
+    m, c = overview.measure, overview.commission
+    st.markdown("### " + inline_markdown(f"Åtgärd {m.number} {m.title}"))
+    st.caption("Delrapport: " + inline_markdown(m.report))
+    with st.expander("Kommissionens förslag och ”Ansvarig” (kommissionens text)",
+                     expanded=True):
+        st.caption("Kommissionens egen text som den återges i bilagan – inte en "
+                   "förvaltnings ställningstagande.")
+        if c.description:
+            st.markdown(paragraphs_markdown(c.description))
+        if c.responsible:
+            st.markdown("**Ansvarig enligt kommissionen:** " + inline_markdown(c.responsible))
+        if c.administration:
+            st.caption(inline_markdown(f"Återgiven i {c.administration}s avsnitt, {c.where}."))
+        if not (c.description or c.responsible):
+            st.markdown(inline_markdown(NO_COMMISSION_TEXT))
+    with st.container(border=True):
+        st.markdown("#### " + inline_markdown(
+            measure_summary([p.label for p in overview.positions])))
+    for p in overview.positions:
+        title = f"{p.administration} ({KIND_LABELS.get(p.kind, p.kind)})"
+        _render_position(p, title, f"atg_open_{p.administration}")
+    st.markdown("#### Har inte yttrat sig")
+    st.markdown("**Har inte lämnat någon skrivelse:** "
+                + (inline_markdown(", ".join(overview.silent)) or "–"))
+    st.markdown("**Tar inte upp åtgärden i sin skrivelse:** "
+                + (inline_markdown(", ".join(overview.quiet)) or "–"))
+    left, right = st.columns(2)
+    stem = f"namndsvar-atgard-{m.number}"
+    left.download_button("Ladda ned åtgärden (Markdown)",
+                         data=measure_markdown(overview).encode("utf-8"),
+                         file_name=f"{stem}.md", mime="text/markdown",
+                         icon=":material/download:", on_click="ignore", key="atg_md")
+    right.download_button("Ladda ned åtgärden (CSV)",
+                          data=measure_csv(overview).encode("utf-8-sig"),
+                          file_name=f"{stem}.csv", mime="text/csv",
+                          icon=":material/download:", on_click="ignore", key="atg_csv")
+
+
+# -- links ------------------------------------------------------------------------------
+def _apply_link(service: Service, settings: Settings) -> None:
+    """Once per session: open what the address asks for (?q=, ?forvaltning=, ?atgard=,
+    ?vy=); a reload starts a new session and so reads it again."""
+    if st.session_state.get("link_read"):
+        return
+    st.session_state["link_read"] = True
+    params = {k: st.query_params.get(k) or "" for k in st.query_params}
+    link = read_link(params, _admin_names(service), service.measures(),
+                     service.vocab.aliases, 5 * settings.max_question_chars)
+    st.session_state["link_problems"] = list(link.problems)
+    st.session_state["tab"] = VIEW_TABS[link.view]
+    if link.question:
+        st.session_state["pending"] = link.question
+    if link.administration:
+        st.session_state["adm_name"] = link.administration
+        st.session_state["doc_admin"] = link.administration
+        st.session_state["doc_focus"] = link.passage
+    if link.measure:
+        st.session_state["atg_key"] = link.measure
+    if link.report:
+        st.session_state["mx_report"] = link.report
+
+
+def _shown_link() -> Link:
+    """What the open tab shows, as a link (the address bar follows it)."""
+    state = st.session_state
+    view = TAB_VIEWS.get(state.get("tab") or TABS[0], CHAT)
+    turns = state["turns"]
+    question = (turns[-1]["searched"] or turns[-1]["question"]) if turns else ""
+    admin = state.get("adm_name") if view == ADMIN_VIEW else state.get("doc_admin")
+    return Link(view, question, admin or "", state.get("atg_key") or "",
+                state.get("mx_report") or "",
+                "" if state.get("doc_whole") else state.get("doc_focus") or "")
+
+
+def _follow_in_address_bar(service: Service) -> None:
+    params = link_params(_shown_link(), service.measures())
+    if params != st.query_params.to_dict():
+        st.query_params.from_dict(params)
+
+
 # -- the document -----------------------------------------------------------------------
 def _document_tab(service: Service) -> None:
-    st.subheader("Bilagan per förvaltning")
+    st.header("Bilagan per förvaltning")
     infos = service.administrations()
     sources = service.sources
     source = None
@@ -580,13 +916,25 @@ def _document_tab(service: Service) -> None:
         group = "Fackförvaltningar" if info.kind == FACK else "Stadsdelsnämnder"
         return f"{group} › {name} ({info.committee})"
 
-    name = st.selectbox("Förvaltning", names, key="doc_admin", format_func=describe)
+    if st.session_state.get("doc_admin") not in (None, *names):
+        st.session_state["doc_admin"] = None  # a link or another source named someone else
+    name = st.selectbox("Förvaltning", names, key="doc_admin", format_func=describe,
+                        persist_state="session") or names[0]
     info = by_name[name]
     st.caption(inline_markdown(f"{KIND_LABELS.get(info.kind, info.kind)}, {info.committee}"
                                + ("" if info.has_statement else " – har inte lämnat skrivelse")))
     blocks = document_blocks(service.section_chunks(name, source or info.source),
                              service.index.layouts)
-    _render_blocks(blocks)
+    focus = st.session_state.get("doc_focus")
+    if focus and any(b.group == focus for b in blocks):
+        # Opened from a position or a link: the cited passage, marked, with its neighbours.
+        whole = st.toggle("Hela förvaltningens avsnitt", key="doc_whole")
+        if not whole:
+            st.caption("Utdrag kring det markerade avsnittet.")
+        _render_blocks(blocks if whole else group_window(blocks, focus), highlight=focus,
+                       label="Markerat avsnitt")
+    else:
+        _render_blocks(blocks)
 
 
 # -- entry point ------------------------------------------------------------------------
@@ -617,11 +965,21 @@ def main(settings: Settings | None = None, embedder_factory: EmbedderFactory | N
     try:
         controls = _sidebar(service, settings, llm_problem)
         export_slot = st.sidebar.container()
+        _apply_link(service, settings)
+        # Shown once, on the page the link opened; the next click clears them.
+        for problem in st.session_state.pop("link_problems", []):
+            st.warning(inline_markdown(problem), icon=":material/link_off:")
         # Stateful tabs: only the open one runs (.open is None if the tabs do not track).
-        chat, matrix, document = st.tabs(TABS, key="tab", on_change="rerun")
+        chat, admin, measure, matrix, document = st.tabs(TABS, key="tab", on_change="rerun")
         with chat:
             if chat.open is not False:
                 _chat_tab(service, settings, controls)
+        with admin:
+            if admin.open is not False:
+                _admin_tab(service)
+        with measure:
+            if measure.open is not False:
+                _measure_tab(service)
         with matrix:
             if matrix.open is not False:
                 _matrix_tab(service)
@@ -636,6 +994,7 @@ def main(settings: Settings | None = None, embedder_factory: EmbedderFactory | N
                                file_name="namndsvar-samtal.md", mime="text/markdown",
                                disabled=not turns, icon=":material/download:", width="stretch",
                                on_click="ignore")
+        _follow_in_address_bar(service)
     except NamndsvarError as exc:
         _show_error(exc)
     except Exception as exc:

@@ -88,6 +88,14 @@ def answer_markdown(text: str) -> str:
     return "\n".join(lines).rstrip()
 
 
+def split_direct(text: str) -> tuple[str, str]:
+    """(the answer's first line, the rest): the direct answer – the count, the stance, the
+    fact, "Det framgår inte av bilagan" – is the answerer's first line, the quotes follow.
+    One place to switch to a structured direct field when the answer object gets one."""
+    lines = text.strip().split("\n")
+    return lines[0].strip(), "\n".join(lines[1:]).strip("\n")
+
+
 # -- citations --------------------------------------------------------------------------
 def page_text(page: int | None, page_approx: int | None) -> str:
     if page:

@@ -1,5 +1,6 @@
 """Measure the app as a user meets it: from `streamlit run` to the first answer, then the
-time per answer for five more questions. Prints JSON. Not a test.
+time per answer for five more questions, then a shared `?q=` link opened in a new page
+(load, new session, answer). Prints JSON. Not a test.
 
     .venv/bin/python scripts/measure_app.py [--index DIR] [--driver auto|browser|apptest]
 
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
 
@@ -42,8 +44,11 @@ def _summary(result: dict, times: list[float]) -> dict:
     return result
 
 
+LINK_QUESTION = "Vilka stadsdelsnämnder är positiva till lotsar för civilsamhället?"
+
+
 def _drive(url: str, process: subprocess.Popen, chromium: str,
-           started: float) -> tuple[float, float, float, float, list[float]]:
+           started: float) -> tuple[float, float, float, float, list[float], float]:
     from playwright.sync_api import sync_playwright
 
     wait_until_serving(url, process, START_TIMEOUT_S)
@@ -70,8 +75,13 @@ def _drive(url: str, process: subprocess.Popen, chromium: str,
         first_latency = ask(FIRST, 0)
         first = time.perf_counter() - started
         times = [ask(q, i) for i, q in enumerate(FURTHER, start=1)]
+        t = time.perf_counter()
+        page.goto(f"{url}/?q={quote(LINK_QUESTION)}")
+        page.locator("[data-testid='stChatMessage']").nth(1).get_by_text(
+            "Svarsläge:", exact=False).wait_for()
+        link = time.perf_counter() - t
         context.close()
-    return serving, ready, first, first_latency, times
+    return serving, ready, first, first_latency, times, link
 
 
 def measure_browser(env: dict[str, str], chromium: str) -> dict:
@@ -86,7 +96,7 @@ def measure_browser(env: dict[str, str], chromium: str) -> dict:
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            serving, ready, first, first_latency, times = _drive(
+            serving, ready, first, first_latency, times, link = _drive(
                 url, process, chromium, started)
         finally:
             stop(process)
@@ -97,6 +107,7 @@ def measure_browser(env: dict[str, str], chromium: str) -> dict:
         "first_answer_latency_s": round(first_latency, 3),
         "answers": [{"question": q, "seconds": round(t, 3)}
                     for q, t in zip(FURTHER, times, strict=True)],
+        "q_link_to_answer_s": round(link, 3),
     }
     return _summary(result, times)
 

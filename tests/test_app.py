@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from ingest.settings import Settings
 from retrieval.export import WORD_JOINER
+from retrieval.export import inline_markdown as inline
 from retrieval.feedback import read
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,10 +36,11 @@ def _script(root: str, settings, embedder, auto_build: bool, chat_model) -> None
 
 
 def make_app(settings: Settings, embedder, auto_build: bool = False,
-             chat_model=None) -> AppTest:
+             chat_model=None, query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_function(
         _script, args=(str(ROOT), settings, embedder, auto_build, chat_model),
         default_timeout=TIMEOUT)
+    at.query_params.update(query or {})  # the address the app is opened with
     return at.run()
 
 
@@ -82,7 +84,8 @@ def all_text(at: AppTest) -> list[str]:
 def test_starts_in_swedish_with_tabs_sidebar_and_examples(at: AppTest) -> None:
     assert not at.exception and not at.error
     assert at.title[0].value == "Nämndsvar"
-    assert [t.label for t in at.tabs] == ["Fråga", "Ställningstaganden", "Dokumentet"]
+    assert [t.label for t in at.tabs] == ["Fråga", "Förvaltning", "Åtgärd",
+                                          "Ställningstaganden", "Dokumentet"]
     labels = [b.label for b in at.sidebar.button]
     assert "Ny konversation" in labels
     assert "Vad tycker arbetsmarknadsnämnden om en praktikbank?" in labels
@@ -96,8 +99,12 @@ def test_starts_in_swedish_with_tabs_sidebar_and_examples(at: AppTest) -> None:
 def test_question_gets_an_answer_with_sources_and_document_view(at: AppTest) -> None:
     ask(at, "Vad tycker Skärholmen om lotsar för civilsamhället?")
     answer = last_answer(at)
-    assert "**Skärholmen**" in answer.markdown[0].value
-    assert "\\[1\\]" in answer.markdown[0].value
+    # The direct answer stands apart, as a heading in its own box; the quotes follow it.
+    assert answer.markdown[0].value.startswith("### **Skärholmen**")
+    assert "**neutral/beskrivande**" in answer.markdown[0].value
+    assert "\\[1\\]" not in answer.markdown[0].value
+    assert answer.markdown[1].value.startswith("- ”Föreningssamordnare")
+    assert "\\[1\\]" in answer.markdown[1].value
     labels = citation_labels(answer)
     assert labels and all("Skärholmen" in label for label in labels)
     assert "åtgärd 4\\.1\\.1 Etablera lotsar" in labels[0]
@@ -180,7 +187,8 @@ def test_example_button_asks_and_new_conversation_clears(at: AppTest) -> None:
     at.sidebar.button(key="example_2").click().run()
     assert not at.exception
     answer = last_answer(at)
-    assert "Valnämnden" in answer.markdown[0].value
+    assert answer.markdown[0].value.startswith("### 10 av 31 förvaltningar har inte lämnat")
+    assert "Valnämnden" in answer.markdown[1].value
     assert len(at.chat_message) == 2
     at.sidebar.button[0].click().run()  # Ny konversation
     assert not at.chat_message
@@ -221,6 +229,7 @@ def test_example_question_switches_to_the_chat_tab(at: AppTest) -> None:
     at.sidebar.button(key="example_0").click().run()
     assert at.session_state["tab"] == "Fråga"
     assert "Arbetsmarknadsförvaltningen" in last_answer(at).markdown[0].value
+    assert at.query_params == {"q": "Vad tycker arbetsmarknadsnämnden om en praktikbank?"}
 
 
 def test_matrix_cell_shows_label_trigger_quote_and_source(at: AppTest) -> None:
@@ -265,7 +274,7 @@ def test_matrix_filters_to_one_report(at: AppTest) -> None:
 def test_document_tab_shows_the_section_with_measure_headings(at: AppTest) -> None:
     open_tab(at, "Dokumentet")
     at.selectbox(key="doc_admin").set_value("Skärholmen").run()
-    values = [m.value for m in at.tabs[2].markdown]
+    values = [m.value for m in at.tabs[4].markdown]
     assert "#### 4\\.1\\.1 Etablera lotsar för civilsamhället i stadsdelsnämnderna" in values
     assert any(v.startswith("Föreningssamordnare som har goda kontakter") for v in values)
 
@@ -301,6 +310,175 @@ def test_missing_index_is_built_on_first_start_with_progress(tmp_path: Path,
     assert (tmp_path / "new" / "CURRENT").exists()
     ask(at, "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?")
     assert citation_labels(last_answer(at))
+
+
+# -- the meeting-room pages ----------------------------------------------------------------
+def charts(at: AppTest) -> list:
+    return list(at.get("vega_lite_chart"))
+
+
+def chart_spec(chart) -> dict:
+    import json
+
+    return json.loads(chart.proto.spec)
+
+
+def test_administration_page_summary_positions_by_report_and_chart(at: AppTest) -> None:
+    open_tab(at, "Förvaltning")
+    assert at.selectbox(key="adm_name").value is None
+    names = at.selectbox(key="adm_name").options
+    # Grouped: every fackförvaltning before the first stadsdelsnämnd.
+    assert names[0].startswith("Fackförvaltningar › ") and names[-1].startswith(
+        "Stadsdelsnämnder › ")
+    at.selectbox(key="adm_name").set_value("Skärholmen").run()
+    values = [m.value for m in at.markdown]
+    assert values[0] == ("### Skärholmen\\: tveksam till 1, beskrivande \\(utan värdering\\) "
+                         "om 16 av 17 åtgärder")
+    assert "### En skola där alla ska lyckas" in values and "### Stad i samverkan" in values
+    title = "**6\\.5\\.3 Etablera fler lokala Community Center** – :orange-background[tveksam]"
+    assert title in values
+    assert "Avgörande formulering: ”blir kostsamt”" in values
+    assert any(v.startswith("> ”Förvaltningen har ett mycket väl fungerande") for v in values)
+    assert at.query_params == {"forvaltning": "Skärholmen"}
+    spec = chart_spec(charts(at)[0])
+    assert spec["layer"][0]["encoding"]["y"]["field"] == "Delrapport"
+    # A click on the "tveksam" segment keeps only those positions.
+    at.session_state["adm_chart"] = {"selection": {"segment": [
+        {"Delrapport": "En skola där alla ska lyckas", "Ställningstagande": "tveksam"}]}}
+    at.run()
+    assert at.selectbox(key="adm_label").value == "tveksam"
+    assert "Visar 1 av 17 åtgärder." in [c.value for c in at.caption]
+    assert [m.value for m in at.markdown if m.value.startswith("**")] == [title]
+
+
+def test_position_opens_the_passage_highlighted_in_the_document(at: AppTest,
+                                                                app_settings) -> None:
+    open_tab(at, "Förvaltning")
+    at.selectbox(key="adm_name").set_value("Skärholmen").run()
+    at.button(key="adm_open_En skola där alla ska lyckas|6.5.3").click().run()
+    assert at.session_state["tab"] == "Dokumentet"
+    assert at.selectbox(key="doc_admin").value == "Skärholmen"
+    document = at.tabs[4]
+    marked = [m.value for m in document.markdown]
+    assert ":orange-background[**Markerat avsnitt**]" in marked
+    assert any("blir kostsamt om vi etablerar" in v for v in marked)
+    params = at.query_params
+    assert params["vy"] == "dokument" and params["forvaltning"] == "Skärholmen"
+    assert params["avsnitt"] == at.session_state["doc_focus"]
+    # The same address, opened anew, shows the same passage marked.
+    settings, embedder = app_settings
+    shared = make_app(settings, embedder, query=dict(params))
+    again = [m.value for m in shared.tabs[4].markdown]
+    assert ":orange-background[**Markerat avsnitt**]" in again
+    assert any("blir kostsamt om vi etablerar" in v for v in again)
+
+
+def test_administration_without_statement_shows_no_positions(at: AppTest) -> None:
+    open_tab(at, "Förvaltning")
+    at.selectbox(key="adm_name").set_value("Valnämnden").run()
+    values = [m.value for m in at.markdown]
+    assert values[0] == "### Valnämnden har inte lämnat någon skrivelse till bilagan"
+    assert not any("Avgörande formulering" in v for v in values)
+    assert not charts(at)
+
+
+def test_measure_page_commission_text_stances_silent_and_exports(at: AppTest) -> None:
+    open_tab(at, "Åtgärd")
+    at.selectbox(key="atg_key").set_value("En skola där alla ska lyckas|6.5.3").run()
+    proposal = [e for e in at.expander if e.label.startswith("Kommissionens förslag")]
+    assert proposal and "(kommissionens text)" in proposal[0].label
+    inside = [m.value for m in proposal[0].markdown]
+    assert inside[0].startswith("Lokala Community Centers ska bildas")
+    assert any(v.startswith("**Ansvarig enligt kommissionen:** Stadsdelsnämnderna") for v in inside)
+    values = [m.value for m in at.markdown]
+    assert any(v.startswith("#### ") and "förvaltningar tar upp åtgärden" in v for v in values)
+    assert "**Skärholmen \\(stadsdelsnämnd\\)** – :orange-background[tveksam]" in values
+    silent = next(v for v in values if v.startswith("**Har inte lämnat någon skrivelse:**"))
+    assert "Valnämnden" in silent
+    assert any(v.startswith("**Tar inte upp åtgärden i sin skrivelse:**") for v in values)
+    labels = [b.label for b in at.download_button]
+    assert "Ladda ned åtgärden (Markdown)" in labels and "Ladda ned åtgärden (CSV)" in labels
+    assert at.query_params == {"atgard": "6.5.3"}
+
+
+def test_matrix_chart_has_a_bar_per_measure_in_the_matrix_colours(at: AppTest) -> None:
+    open_tab(at, "Ställningstaganden")
+    spec = chart_spec(charts(at)[0])
+    bars = spec["layer"][0]
+    assert bars["mark"]["type"] == "bar" and bars["encoding"]["y"]["field"] == "Åtgärd"
+    scale = bars["encoding"]["color"]["scale"]
+    assert scale["domain"][:2] == ["positiv", "positiv med förbehåll"]
+    assert scale["range"][0] == "#c8e6c9"  # the matrix's "positiv" cell colour
+    assert bars["encoding"]["color"]["legend"]["title"] == "Ställningstagande"
+    assert spec["layer"][1]["encoding"]["text"]["field"] == "Antal"  # counts, not colour only
+    at.selectbox(key="mx_report").set_value("Stad i samverkan").run()
+    assert at.query_params == {"vy": "stallningstaganden", "delrapport": "Stad i samverkan"}
+    data = next(iter(charts(at)[0].proto.datasets), None)
+    assert data is not None
+    at.session_state["mx_chart"] = {"selection": {"segment": [
+        {"Åtgärd": "4.1.1 Etablera lotsar för civilsamhället i …",
+         "Ställningstagande": "positiv med förbehåll"}]}}
+    at.run()
+    assert at.selectbox(key="mx_bar_measure").value == "Stad i samverkan|4.1.1"
+    listed = next(m.value for m in at.markdown if m.value.startswith("4\\.1\\.1 Etablera"))
+    assert "positiv med förbehåll \\(6\\)" in listed and "Enskede\\-Årsta\\-Vantör" in listed
+
+
+def test_chart_selection_can_be_made_below_the_chart(at: AppTest) -> None:
+    open_tab(at, "Ställningstaganden")
+    at.selectbox(key="mx_bar_measure").set_value("En skola där alla ska lyckas|6.5.3")
+    at.selectbox(key="mx_bar_label").set_value("tveksam").run()
+    listed = [m.value for m in at.markdown if m.value.startswith("6\\.5\\.3 Etablera")]
+    assert listed and "tveksam" in listed[0] and "Skärholmen" in listed[0]
+
+
+# -- shareable links --------------------------------------------------------------------
+def test_q_link_asks_and_answers(app_settings) -> None:
+    settings, embedder = app_settings
+    question = "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?"
+    at = make_app(settings, embedder, query={"q": question})
+    assert not at.exception
+    user = [m for m in at.chat_message if m.name == "user"]
+    assert len(user) == 1 and user[0].markdown[0].value == inline(question)
+    assert "**tveksam**" in last_answer(at).markdown[0].value
+    at.run()  # a rerun does not ask again
+    assert len([m for m in at.chat_message if m.name == "user"]) == 1
+    assert at.query_params == {"q": question}
+    ask(at, "Vad tycker Farsta om lotsar för civilsamhället?")
+    assert at.query_params == {"q": "Vad tycker Farsta om lotsar för civilsamhället?"}
+
+
+def test_forvaltning_link_opens_the_page_by_any_name(app_settings) -> None:
+    settings, embedder = app_settings
+    at = make_app(settings, embedder, query={"forvaltning": "skärholmens stadsdelsnämnd"})
+    assert at.session_state["tab"] == "Förvaltning"
+    assert at.selectbox(key="adm_name").value == "Skärholmen"
+    assert at.markdown[0].value.startswith("### Skärholmen\\: tveksam till 1")
+    assert at.query_params == {"forvaltning": "Skärholmen"}
+
+
+def test_atgard_link_opens_the_page_and_asks_for_the_report_when_ambiguous(app_settings):
+    settings, embedder = app_settings
+    at = make_app(settings, embedder, query={"atgard": "6.2.1",
+                                             "delrapport": "Från delad till enad stad"})
+    assert at.session_state["tab"] == "Åtgärd"
+    assert at.selectbox(key="atg_key").value == "Från delad till enad stad|6.2.1"
+    assert at.query_params == {"atgard": "6.2.1", "delrapport": "Från delad till enad stad"}
+    at = make_app(settings, embedder, query={"atgard": "6.2.1", "forvaltning": "Solna"})
+    warnings = [w.value for w in at.warning]
+    assert any("flera delrapporter" in w for w in warnings)
+    assert any("Solna" in w for w in warnings)
+    assert not at.exception
+
+
+def test_matrix_and_document_links(app_settings) -> None:
+    settings, embedder = app_settings
+    at = make_app(settings, embedder, query={"vy": "stallningstaganden",
+                                             "delrapport": "Stad i samverkan"})
+    assert at.session_state["tab"] == "Ställningstaganden"
+    assert set(at.dataframe[0].value["Delrapport"]) == {"Stad i samverkan"}
+    at = make_app(settings, embedder, query={"vy": "dokument", "forvaltning": "Farsta"})
+    assert at.selectbox(key="doc_admin").value == "Farsta"
 
 
 # -- the LLM mode, with a fake chat model ------------------------------------------------

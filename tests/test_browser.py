@@ -1,18 +1,21 @@
 """The app in a real browser: `streamlit run app.py` driven by Debian's Chromium.
 
 Needs /usr/bin/chromium (`make browser-deps`); skipped without it, except under CI
-(the CI variable set), where a missing browser fails the test.
+(the CI variable set), where a missing browser fails the test. Every view is checked
+with axe-core (axe-playwright-python): no violation of impact "serious" or "critical"
+(WCAG 2.1 AA); the results are written to test-output/axe-<view>.json.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
@@ -144,6 +147,7 @@ def test_chat_sources_document_view_and_no_script_execution(page, server: str) -
     page.get_by_text("Ställningstaganden per åtgärd och förvaltning").wait_for()
     grid = page.locator("[data-testid='stDataFrame']").first
     grid.wait_for()
+    grid.scroll_into_view_if_needed()  # below the chart
     page.wait_for_timeout(1000)  # the grid draws on a canvas after it attaches
     box = grid.bounding_box()
     assert box is not None
@@ -154,3 +158,93 @@ def test_chat_sources_document_view_and_no_script_execution(page, server: str) -
     page.get_by_text("Ställningstagande:").scroll_into_view_if_needed()
     page.screenshot(path=str(OUTPUT / "browser-matrix.png"))
     assert not outside, outside
+
+
+# -- every view, opened by its link, checked with axe -------------------------------------
+BLOCKING = ("serious", "critical")
+QUESTION = "Vad säger Skärholmens stadsdelsnämnd om åtgärd 6.5.3?"
+# (view, address, text that shows the view is drawn)
+VIEWS = (
+    ("chat", "?q=" + quote(QUESTION), "Svarsläge:"),
+    ("forvaltning", "?forvaltning=" + quote("Skärholmen"), "Avgörande formulering"),
+    ("atgard", "?atgard=6.5.3", "Har inte yttrat sig"),
+    ("matris", "?vy=stallningstaganden", "Tabell: förvaltning för förvaltning"),
+    ("dokument", "?vy=dokument&forvaltning=Farsta", "Bilagan per förvaltning"),
+)
+
+
+def axe_check(page, view: str) -> list[dict]:
+    """axe-core on the page as shown; the blocking violations (with their nodes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / f"axe-{view}.json").write_text(json.dumps(
+        [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+          "nodes": [n["target"] for n in v["nodes"]]} for v in violations],
+        ensure_ascii=False, indent=2), encoding="utf-8")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in violations if v["impact"] in BLOCKING]
+
+
+def test_every_view_opens_from_its_link_and_passes_axe(page, server: str) -> None:
+    blocking: dict[str, list[dict]] = {}
+    for view, address, ready in VIEWS:
+        page.goto(server + "/" + address)
+        page.get_by_text(ready).first.wait_for(timeout=120_000)
+        if view in ("forvaltning", "matris"):
+            page.locator("[data-testid='stVegaLiteChart']").first.wait_for()
+        page.wait_for_timeout(1500)  # let the last elements attach before axe reads them
+        if view == "chat":
+            answer = page.locator("[data-testid='stChatMessage']").nth(1)
+            assert "tveksam" in answer.locator("h3").first.inner_text()  # the direct answer
+        if view == "forvaltning":
+            assert page.get_by_text("Skärholmen: tveksam till 1", exact=False).is_visible()
+        if view == "atgard":
+            assert page.get_by_text("Kommissionens förslag", exact=False).first.is_visible()
+            assert page.get_by_text("Ansvarig enligt kommissionen", exact=False).is_visible()
+        page.screenshot(path=str(OUTPUT / f"browser-{view}.png"), full_page=True)
+        if found := axe_check(page, view):
+            blocking[view] = found
+    assert not blocking, json.dumps(blocking, ensure_ascii=False, indent=2)
+
+
+def test_keyboard_only_ask_and_open_a_source_and_the_address_follows(page, server) -> None:
+    page.goto(server)
+    box = page.locator("[data-testid='stChatInput'] textarea")
+    box.wait_for(timeout=120_000)
+
+    def tab_until(predicate: str, key: str = "Tab", limit: int = 120) -> None:
+        for _ in range(limit):
+            page.keyboard.press(key)
+            if page.evaluate(predicate):
+                return
+        raise AssertionError(f"Tab reached no element matching {predicate}")
+
+    tab_until("document.activeElement && document.activeElement.closest("
+              "\"[data-testid='stChatInput']\") !== null")
+    page.keyboard.type("Vad tycker Skärholmen om lotsar för civilsamhället?")
+    page.keyboard.press("Enter")
+    answer = page.locator("[data-testid='stChatMessage']").nth(1)
+    answer.get_by_text("Svarsläge:", exact=False).wait_for()
+    page.wait_for_function("window.location.search.startsWith('?q=')")
+    query = parse_qs(urlparse(page.url).query)
+    assert query == {"q": ["Vad tycker Skärholmen om lotsar för civilsamhället?"]}
+    # Back from the input (the sources stand above it) to the first source; Enter opens it.
+    tab_until("document.activeElement && document.activeElement.tagName === 'SUMMARY' && "
+              "document.activeElement.innerText.includes('[1] Skärholmen')", key="Shift+Tab")
+    page.keyboard.press("Enter")
+    answer.get_by_text("Hela avsnittet").wait_for()
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "browser-keyboard.png"), full_page=True)
+    # The pages: the address bar follows the tab and the choice.
+    page.get_by_role("tab", name="Förvaltning").click()
+    page.get_by_text("Välj en förvaltning", exact=False).wait_for()
+    choose = page.get_by_role("combobox", name="Förvaltning (skriv för att söka)")
+    choose.click()
+    choose.fill("Farsta")
+    page.keyboard.press("Enter")
+    page.get_by_text("Farsta: positiv till", exact=False).wait_for()
+    page.wait_for_function("window.location.search.includes('forvaltning=Farsta')")
