@@ -49,7 +49,7 @@ lint: setup
 # embeds 33 200 chunks: tens of minutes).
 BENCH_SIZES ?= 1
 bench: setup
-	$(PY) -m retrieval.bench --sizes $(BENCH_SIZES)
+	$(PY) -m tools.bench --sizes $(BENCH_SIZES)
 
 # Embedding models side by side on the gold set (dense and fused, 256/512-token chunks).
 compare: setup

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
+from tools.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = "Vad tycker Skärholmen om lotsar för civilsamhället?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.settings import Settings
-from retrieval.evaluate import ANSWER_THRESHOLD, run
+from tools.evaluate import ANSWER_THRESHOLD, run
 
 METRICS = ("cited_evidence", "names_administration", "no_statement_correct",
            "unanswerable_correct", "answerable_answered")

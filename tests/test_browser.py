@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 
 from ingest.settings import Settings
-from retrieval.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
+from tools.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

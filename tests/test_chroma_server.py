@@ -19,8 +19,8 @@ from ingest.build import build_index, current_build
 from ingest.settings import DEFAULT_ANNEX, Settings
 from ingest.store import collection_name
 from retrieval.index import open_index
-from retrieval.local_app import stop
 from retrieval.search import Searcher
+from tools.local_app import stop
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 60

@@ -22,10 +22,10 @@ from conftest import HashEmbedder
 from ingest.build import BuildSummary, build_index, current_build
 from ingest.records import read_chunks
 from ingest.settings import DEFAULT_ANNEX, PROJECT_ROOT, Settings
-from retrieval.evaluate import load_gold
 from retrieval.index import open_index
 from retrieval.search import Searcher
 from retrieval.service import Service
+from tools.evaluate import load_gold
 
 THREADS = 8
 PROBE = "Vad tycker Skärholmen om lotsar?"

@@ -6,7 +6,7 @@ import pytest
 
 from ingest.models import Annex
 from ingest.settings import Settings
-from retrieval.evaluate import THRESHOLDS, EvidenceLocator, load_gold, run
+from tools.evaluate import THRESHOLDS, EvidenceLocator, load_gold, run
 
 CATEGORIES = {"position", "fact", "no_statement", "list", "paraphrase", "ambiguous_number",
               "unanswerable", "english"}

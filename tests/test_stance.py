@@ -19,20 +19,6 @@ import pytest
 from ingest.models import Annex
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.text import normalize_for_match
-from retrieval.evaluate import (
-    OFF_TOPIC,
-    STANCE_BLIND,
-    STANCE_BLIND_MORE,
-    STANCE_GOLD,
-    STANCE_HELDOUT,
-    STANCE_SECTIONS,
-    TEST_ADMINISTRATIONS,
-    blind_annotations,
-    evaluate_stances,
-    load_jsonl,
-    majority_gold,
-    one_against_two,
-)
 from retrieval.stance import (
     AVVISANDE,
     FORBEHALL,
@@ -48,6 +34,20 @@ from retrieval.stance import (
     stance_of,
 )
 from retrieval.statements import Sentence, Statements
+from tools.evaluate import (
+    OFF_TOPIC,
+    STANCE_BLIND,
+    STANCE_BLIND_MORE,
+    STANCE_GOLD,
+    STANCE_HELDOUT,
+    STANCE_SECTIONS,
+    TEST_ADMINISTRATIONS,
+    blind_annotations,
+    evaluate_stances,
+    load_jsonl,
+    majority_gold,
+    one_against_two,
+)
 
 # The issue's requirement, on the blind set's majority labels (all pairs of the annex).
 # Since the third round of rule changes every pair is development data; the last figure
@@ -468,7 +468,7 @@ def test_majority_gold_takes_the_label_most_annotators_give() -> None:
 @pytest.fixture(scope="module")
 def measured(real_searcher) -> dict:
     """The real index's stance matrix against the labelled sets, as
-    `python -m retrieval.evaluate` prints it."""
+    `python -m tools.evaluate` prints it."""
     report = evaluate_stances(Statements(real_searcher.index), load_jsonl(STANCE_GOLD),
                               load_jsonl(STANCE_HELDOUT), blind_annotations(),
                               load_jsonl(STANCE_SECTIONS))

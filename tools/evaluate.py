@@ -1,6 +1,6 @@
 """Measured retrieval quality on the project's gold questions, beside a naive baseline.
 
-    python -m retrieval.evaluate [--index DIR] [--json] [--grid]
+    python -m tools.evaluate [--index DIR] [--json] [--grid]
 
 hit@5 and MRR@10 over answerable questions with evidence; list recall@10 of the expected
 administrations for list questions; overall and per category. The baseline is the whole
@@ -508,7 +508,7 @@ def _print(report: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m retrieval.evaluate")
+    parser = argparse.ArgumentParser(prog="python -m tools.evaluate")
     parser.add_argument("--index", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--grid", action="store_true", help="mät även andra fusionsvikter")
