@@ -21,9 +21,12 @@ def bundled(folder: str, name: str = "") -> Path:
     here = PROJECT_ROOT / folder / name
     if here.exists():
         return here
-    from importlib.resources import files
+    from importlib.util import find_spec
 
-    return Path(str(files(f"namndsvar_{folder}"))) / name
+    # A data-only package has no __init__.py: its location is its search path.
+    spec = find_spec(f"namndsvar_{folder}")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) / name if locations else here
 
 
 DEFAULT_ANNEX = bundled("data", "bilaga_hallbarhetskommissionen_namndernas_kommentarer_2016.txt")

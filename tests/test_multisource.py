@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import HashEmbedder
 
@@ -180,8 +181,9 @@ class TiedCollection:
 
     def query(self, query_embeddings: list[list[float]], n_results: int,
               include: list[str] | None = None) -> dict:
-        target = query_embeddings[0]
-        same = [c.id for c, v in zip(self.chunks, self.vectors, strict=True) if v == target]
+        target = np.asarray(query_embeddings[0])  # the build passes float32 rows
+        same = [c.id for c, v in zip(self.chunks, self.vectors, strict=True)
+                if np.allclose(v, target, atol=1e-6)]
         ordered = same[1:] + same[:1]  # the probe itself last among its equals
         rest = [c.id for c in self.chunks if c.id not in same]
         ids = (ordered + rest)[:n_results]
