@@ -23,9 +23,17 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from tools.local_app import CHROMIUM_ARGS, chromium_path, free_port, stop, wait_until_serving
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the workshop (tools/) is not installed with the product
+
+from tools.local_app import (  # noqa: E402
+    CHROMIUM_ARGS,
+    chromium_path,
+    free_port,
+    stop,
+    wait_until_serving,
+)
+
 FIRST = "Vad tycker Skärholmen om lotsar för civilsamhället?"
 FURTHER = (
     "Och Farsta?",
