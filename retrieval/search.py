@@ -221,6 +221,10 @@ class Searcher:
         return {position[cid]: rank for rank, cid in enumerate(result["ids"][0])
                 if cid in position}
 
+    def forget_questions(self) -> None:
+        """Drop the cached question vectors (the benchmark times new questions)."""
+        self._query_vectors.clear()
+
     def _query_vector(self, question: str) -> np.ndarray:
         """The question's vector; an answer may search the same question more than once."""
         vector = self._query_vectors.get(question)

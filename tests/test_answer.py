@@ -34,9 +34,6 @@ DELAD = "Från delad till enad stad"
 QUOTABLE_ROLES = {"answer", "prose", "no_statement"}
 PLACEHOLDERS = ("Skrivelse saknas", "Skrivning saknas")
 
-# A quote closes with ” and is followed by its citation: ”…” [n] or (”…”) [n].
-_CLOSER = re.compile(r"”\)? \[(\d+)\]")
-_OPENER_AFTER = ("- ", ": ", "(")
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -53,48 +50,46 @@ def service(request: pytest.FixtureRequest) -> Service:
 
 
 # -- reading an answer ----------------------------------------------------------------------
+# The answer's structured form (quotes with their citation and administration) is what the
+# checks assert on; the Markdown is checked only for rendering it faithfully: each quote on
+# a line of its own citation marker, under (or on) a bold name of its administration.
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _rendered_line(text: str, quote_text: str, n: int) -> int:
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if f"”{quote_text}”" in line and f"[{n}]" in line:
+            return i
+    raise AssertionError(f"quote [{n}] not rendered: ”{quote_text}”")
+
+
+def _rendered_name(text: str, line: int) -> str | None:
+    """The administration a rendered line speaks for: its own first bold name, or that of
+    the nearest header above it ("**X** (…) om åtgärd …:" over "- ”…” [n]" lines)."""
+    lines = text.splitlines()
+    for i in range(line, -1, -1):
+        bold = _BOLD.search(lines[i])
+        if bold and (i == line or not lines[i].startswith("- ")):
+            return bold.group(1)
+    return None
+
+
 def quoted(answer: Answer) -> list[tuple[str, int]]:
-    """(quoted text, n) for every quote followed by a citation marker."""
-    return quotes_in(answer.answer, [c.passage.text for c in answer.citations])
-
-
-def quotes_in(text: str, passages: list[str]) -> list[tuple[str, int]]:
-    """(quoted text, n) for every quote in `text` followed by a marker; passages[n - 1] is
-    the text of citation n.
-
-    The opening ” is the one after "- ", ": " or "(" (a quote's own inner quotes, as in
-    'en ”praktikbank” då', follow a word); of those, the longest text that is verbatim in
-    the cited passage, so a stance trigger before the quote ("(”ser positivt”): ”…”")
-    is not taken for part of it."""
-    out: list[tuple[str, int]] = []
-    for line in text.splitlines():
-        previous_end = 0
-        for m in _CLOSER.finditer(line):
-            n = int(m.group(1))
-            starts = [i + 1 for i, ch in enumerate(line[previous_end:m.start()], previous_end)
-                      if ch == "”" and line[:i].endswith(_OPENER_AFTER)]
-            assert starts, f"no opening quote before [{n}] in: {line}"
-            passage = normalize_ws(passages[n - 1]) if 1 <= n <= len(passages) else ""
-            verbatim = [s for s in starts if normalize_ws(line[s:m.start()]) in passage]
-            start = verbatim[0] if verbatim else starts[-1]
-            out.append((line[start:m.start()], n))
-            previous_end = m.end()
-    return out
+    """(quoted text, n) for every quote the answer states, each rendered in its Markdown."""
+    for q in answer.quotes:
+        _rendered_line(answer.answer, q.text, q.n)
+    return [(q.text, q.n) for q in answer.quotes]
 
 
 def attributions(answer: Answer) -> list[tuple[str, int]]:
-    """(administration, n): the administration a line names in bold, for each marker on
-    that line or on the "- ”…” [n]" lines under a "**X** (…)" header."""
-    out: list[tuple[str, int]] = []
-    current: str | None = None
-    for line in answer.answer.splitlines():
-        bold = re.match(r"^(?:- )?\*\*(.+?)\*\*", line)
-        if bold and not line.startswith("- "):
-            current = bold.group(1)
-        who = bold.group(1) if bold else current
-        for m in _MARKER.finditer(line):
-            assert who is not None, f"[{m.group(1)}] names no administration: {line}"
-            out.append((who, int(m.group(1))))
+    """(administration, n) for every quote: as the structure says, and the Markdown must
+    show the quote under that administration's name."""
+    out = []
+    for q in answer.quotes:
+        shown = _rendered_name(answer.answer, _rendered_line(answer.answer, q.text, q.n))
+        assert shown == q.administration, (shown, q.administration, q.n)
+        out.append((q.administration, q.n))
     return out
 
 
@@ -135,6 +130,11 @@ def check_grounded(answer: Answer) -> None:
 
     for admin, n in attributions(answer):
         assert answer.citations[n - 1].passage.administration == admin, (admin, n)
+    # Nothing quoted in the Markdown that the structure does not state.
+    rest = answer.answer
+    for q in answer.quotes:
+        rest = rest.replace(f"”{q.text}”", "")
+    assert not re.search(r"”\)? \[\d+\]", rest), f"an unstated quote in: {rest}"
 
 
 def check_not_in_annex(answer: Answer) -> None:
@@ -157,11 +157,17 @@ def test_the_checks_catch_a_misquote_and_a_misattribution(fake_service: Service)
     for broken in (
         a.answer.replace(first, first.replace("positivt", "negativt"), 1),
         a.answer + "\n- ”Påhittat citat.” [99]",
+        a.answer + "\n- **Enskede-Årsta-Vantör**: ”Påhittat citat.” [1]",
         a.answer.replace("**Enskede-Årsta-Vantör**", "**Farsta**", 1),
     ):
         assert broken != a.answer
         with pytest.raises(AssertionError):
             check_grounded(replace(a, answer=broken))
+    # The structure itself wrong: a quote given to another administration, or changed.
+    q = a.quotes[0]
+    for wrong in (replace(q, administration="Farsta"), replace(q, text=q.text + " Dock inte.")):
+        with pytest.raises(AssertionError):
+            check_grounded(replace(a, quotes=[wrong, *a.quotes[1:]]))
 
 
 # -- position --------------------------------------------------------------------------------
@@ -415,8 +421,10 @@ def _check_answer_dict(data: dict, question: str) -> None:
         assert 1 <= c["line_start"] <= c["line_end"]
         assert f"[{c['n']}]" in data["answer"]
     citations = data["citations"]
-    quotes = quotes_in(data["answer"], [c["passage_text"] for c in citations])
+    quotes = [(q["text"], q["n"]) for q in data["quotes"]]
+    assert quotes, data["answer"]
     for text, n in quotes:
+        _rendered_line(data["answer"], text, n)
         c = citations[n - 1]
         assert normalize_ws(text) in normalize_ws(c["passage_text"]), (n, text)
         assert normalize_ws(text) in c["text"], (n, text)  # the citation's own quote

@@ -230,6 +230,8 @@ def evaluate_baseline(annex: Annex, embedder, gold: list[GoldQuestion],
 
 
 ANSWER_THRESHOLD = 0.9
+ANSWER_METRICS = ("cited_evidence", "names_administration", "answerable_answered",
+                  "unanswerable_correct", "no_statement_correct")
 
 
 def evaluate_answers(answerer, gold: list[GoldQuestion], locator: EvidenceLocator) -> dict:
@@ -239,7 +241,10 @@ def evaluate_answers(answerer, gold: list[GoldQuestion], locator: EvidenceLocato
 
     cited, named, no_statement, unanswerable, answered, latencies = [], [], [], [], [], []
     failures = []
+    # The same checks per gold category (position, fact, list, …).
+    per: dict[str, dict[str, list[float]]] = {}
     for q in gold:
+        mark = len(cited), len(named), len(answered), len(unanswerable), len(no_statement)
         t = time.perf_counter()
         a = answerer.answer(q.question)
         latencies.append((time.perf_counter() - t) * 1000)
@@ -270,6 +275,11 @@ def evaluate_answers(answerer, gold: list[GoldQuestion], locator: EvidenceLocato
                 ok = ok and good
         if not ok:
             failures.append({"id": q.id, "question": q.question, "answer": a.answer[:300]})
+        cat = per.setdefault(q.category, {m: [] for m in ANSWER_METRICS})
+        for metric, values, start in zip(
+                ANSWER_METRICS, (cited, named, answered, unanswerable, no_statement), mark,
+                strict=True):
+            cat[metric].extend(values[start:])
 
     def mean(xs: list[float]) -> float | None:
         return round(float(np.mean(xs)), 4) if xs else None
@@ -282,6 +292,8 @@ def evaluate_answers(answerer, gold: list[GoldQuestion], locator: EvidenceLocato
         "n": {"cited": len(cited), "named": len(named), "no_statement": len(no_statement),
               "unanswerable": len(unanswerable), "answerable": len(answered)},
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 2),
+        "per_category": {c: {m: mean(v) for m, v in d.items()} | {"n": sum(
+            1 for q in gold if q.category == c)} for c, d in sorted(per.items())},
         "failures": failures,
     }
 
