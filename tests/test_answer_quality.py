@@ -51,13 +51,12 @@ def test_answer_metric_meets_threshold(answers: dict, metric: str) -> None:
 # Measured: every check 1.00 on position, fact, list and no statement; 1.00 cited and
 # answered, 0.933 named on the two 5-question categories (number in two reports,
 # English); paraphrase 0.364 cited, 0.455 named, 0.455 answered; 8/8 unanswerable refused.
+_ALL_RIGHT = {"cited_evidence": 0.99, "names_administration": 0.99,
+              "answerable_answered": 0.99}
 ANSWER_CATEGORY_MINIMUMS: dict[str, dict[str, float]] = {
-    "position": {"cited_evidence": 0.99, "names_administration": 0.99,
-                 "answerable_answered": 0.99},
-    "fact": {"cited_evidence": 0.99, "names_administration": 0.99,
-             "answerable_answered": 0.99},
-    "list": {"cited_evidence": 0.99, "names_administration": 0.99,
-             "answerable_answered": 0.99},
+    "position": _ALL_RIGHT,
+    "fact": _ALL_RIGHT,
+    "list": _ALL_RIGHT,
     "no_statement": {"cited_evidence": 0.99, "no_statement_correct": 0.99},
     "ambiguous_number": {"cited_evidence": 0.99, "names_administration": 0.93,
                          "answerable_answered": 0.99},
