@@ -111,9 +111,9 @@ class VectorCache:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.stack([self._vectors[k] for k in keys])
 
-    def save(self, keep: set[str] | None = None, directory: Path | None = None) -> Path | None:
+    def save(self, keep: set[str] | None = None) -> Path | None:
         """Write the cache (only the texts in `keep`, when given), atomically."""
-        directory = directory or self.directory
+        directory = self.directory
         if directory is None:
             return None
         directory.mkdir(parents=True, exist_ok=True)
@@ -124,8 +124,7 @@ class VectorCache:
         tmp = directory / f".{self.key}.{uuid.uuid4().hex[:8]}.npz"
         np.savez(tmp, keys=np.array(keys), vectors=vectors, probe=self._probe_vector())
         os.replace(tmp, path)  # readers see the old file or the new, never half
-        if directory == self.directory:
-            self._own, self._added = set(keys), 0
+        self._own, self._added = set(keys), 0
         (directory / f"{self.key}.json").write_text(
             json.dumps({"model": identity_of(self.embedder), "vectors": len(keys)},
                        ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

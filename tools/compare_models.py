@@ -32,28 +32,38 @@ from tools.evaluate import GRID, EvidenceLocator, evaluate_searcher, holds, load
 DENSE_ONLY = Weights(1.0, 0.0, 0.0)
 
 
-def blind_retrieval(searcher: Searcher, annex, half: str, weights: Weights) -> dict:
-    """hit@5 / MRR@10 on one half of the blind question set: a question is hit when a
-    passage of the evidence's administration among the first k covers half of one of its
-    snippets (answerable questions with evidence; follow-ups left out, they need context)."""
+Targets = list[tuple[str, list[tuple[str, tuple[int, int]]]]]  # question, (admin, span)s
+
+
+def blind_targets(annex, half: str) -> Targets:
+    """One half of the blind question set, located once: each answerable question with
+    evidence (follow-ups left out, they need context) and its evidence spans."""
     from tools.evaluate_blind import Scorer, load_questions, load_split, select
 
     scorer = Scorer(annex)
-    questions = [q for q in select(load_questions(), load_split(), half)
-                 if q.answerable and q.evidence and not q.followup_of]
+    out: Targets = []
+    for q in select(load_questions(), load_split(), half):
+        if q.answerable and q.evidence and not q.followup_of:
+            spans = []
+            for e in q.evidence:
+                found = scorer.evidence_span(e)
+                spans.append((scorer.names.canonical(e.administration), (found.start, found.end)))
+            out.append((q.question, spans))
+    return out
+
+
+def blind_retrieval(searcher: Searcher, targets: Targets, weights: Weights) -> dict:
+    """hit@5 / MRR@10 on located blind questions: a question is hit when a passage of the
+    evidence's administration among the first k covers half of one of its snippets."""
     hits, rrs = [], []
-    for q in questions:
-        targets = []
-        for e in q.evidence:
-            span = scorer.evidence_span(e)
-            targets.append((scorer.names.canonical(e.administration), (span.start, span.end)))
-        found = searcher.search(q.question, k=10, weights=weights).passages
+    for question, spans in targets:
+        found = searcher.search(question, k=10, weights=weights).passages
         rank = next((r for r, p in enumerate(found[:10], start=1)
                      if any(p.administration == a and holds(sp, p.start, p.end)
-                            for a, sp in targets)), None)
+                            for a, sp in spans)), None)
         hits.append(1.0 if rank is not None and rank <= 5 else 0.0)
         rrs.append(1.0 / rank if rank else 0.0)
-    n = len(questions)
+    n = len(targets)
     return {"hit@5": round(sum(hits) / n, 4), "mrr@10": round(sum(rrs) / n, 4), "n": n}
 
 
@@ -66,6 +76,9 @@ def compare(settings: Settings, models: list[str], budgets: list[int], *, grid: 
     gold = load_gold()
     annex = parse_file(settings.annex_paths[0], chunk_max_chars=settings.chunk_max_chars)
     locator = EvidenceLocator(annex)
+    halves = {"dev": blind_targets(annex, "dev")}
+    if test_half:
+        halves["test"] = blind_targets(annex, "test")
     rows: list[dict] = []
     grids: dict[str, list[dict]] = {}
     for model in models:
@@ -97,13 +110,13 @@ def compare(settings: Settings, models: list[str], budgets: list[int], *, grid: 
                 "dense": {"overall": dense["overall"], "per_category": dense["per_category"]},
                 "fused": {"overall": both["overall"], "per_category": both["per_category"],
                           "weights": fused.__dict__},
-                "blind_dev": {"dense": blind_retrieval(searcher, annex, "dev", DENSE_ONLY),
-                              "fused": blind_retrieval(searcher, annex, "dev", fused)},
+                "blind_dev": {"dense": blind_retrieval(searcher, halves["dev"], DENSE_ONLY),
+                              "fused": blind_retrieval(searcher, halves["dev"], fused)},
             })
             if test_half:  # measured once per round, never tuned on
                 rows[-1]["blind_test"] = {
-                    "dense": blind_retrieval(searcher, annex, "test", DENSE_ONLY),
-                    "fused": blind_retrieval(searcher, annex, "test", fused)}
+                    "dense": blind_retrieval(searcher, halves["test"], DENSE_ONLY),
+                    "fused": blind_retrieval(searcher, halves["test"], fused)}
             score = both["overall"]["mrr@10"] or 0.0
             if best is None or score > best[0]:
                 best = (score, run)
@@ -115,7 +128,7 @@ def compare(settings: Settings, models: list[str], budgets: list[int], *, grid: 
             table = []
             for w in GRID:
                 r = evaluate_searcher(searcher, gold, locator, weights=w)["overall"]
-                blind = blind_retrieval(searcher, annex, "dev", w)
+                blind = blind_retrieval(searcher, halves["dev"], w)
                 table.append({**w.__dict__, "budget_tokens": run.chunk_max_tokens, **r,
                               "blind_dev_hit@5": blind["hit@5"],
                               "blind_dev_mrr@10": blind["mrr@10"]})
