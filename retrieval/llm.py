@@ -25,7 +25,8 @@ from ingest.settings import Settings
 from ingest.text import normalize_for_match, normalize_lines, normalize_ws
 from ingest.text.sentences import sentences
 from ingest.text.words import stems
-from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, OfflineAnswerer, Quote
+from retrieval.answer import NOT_IN_ANNEX, Answer, Citation, Quote
+from retrieval.answering import OfflineAnswerer
 from retrieval.guard import clean_question
 from retrieval.langchain_adapters import NamndsvarRetriever, passages_from_documents
 from retrieval.prompts import render

@@ -214,7 +214,7 @@ class Searcher:
                      filters: Filters) -> dict[int, int]:
         where = _where(filters, detected)
         n = min(self.index.collection.count(), max(self.settings.candidates, 200))
-        vector = self._query_vector(question)
+        vector = self.query_vector(question)
         result = self.index.collection.query(query_embeddings=[vector], n_results=n,
                                              where=where, include=[])
         position = self.index.position
@@ -225,7 +225,7 @@ class Searcher:
         """Drop the cached question vectors (the benchmark times new questions)."""
         self._query_vectors.clear()
 
-    def _query_vector(self, question: str) -> np.ndarray:
+    def query_vector(self, question: str) -> np.ndarray:
         """The question's vector; an answer may search the same question more than once."""
         vector = self._query_vectors.get(question)
         if vector is None:

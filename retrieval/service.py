@@ -13,7 +13,8 @@ from ingest.embed import Embedder
 from ingest.errors import FilterError
 from ingest.models import Chunk, Measure
 from ingest.settings import Settings
-from retrieval.answer import Answer, OfflineAnswerer
+from retrieval.answer import Answer
+from retrieval.answering import OfflineAnswerer
 from retrieval.index import OpenIndex, open_index
 from retrieval.search import Filters, Searcher, SearchResult
 from retrieval.stance import Stance, stance_matrix

@@ -92,6 +92,16 @@ class Statements:
         for group, chunks in by_group.items():
             self.sentences.extend(self._group_sentences(group, chunks))
         self.silent = self._silent()
+        # The commission's own text quoted in each measure block (proposal, "Ansvarig:",
+        # "Pågående arbete:"): never a position, but the answer to questions about the
+        # commission's proposal. Each distinct sentence once per measure, first copy kept.
+        self.commission: dict[MeasureKey, list[Sentence]] = {}
+        for group, chunks in by_group.items():
+            for s in _commission_sentences(self.index, group, chunks):
+                for key in s.measures:
+                    kept = self.commission.setdefault(key, [])
+                    if all(k.flat != s.flat for k in kept):
+                        kept.append(s)
         self._by_admin: dict[str, list[Sentence]] = {}
         self._by_measure: dict[tuple[str, str, str], list[Sentence]] = {}
         self._by_group: dict[str, list[Sentence]] = {}
@@ -220,6 +230,31 @@ class Statements:
         return sorted(self._title_matches(flat, set(), FAINT), reverse=True)
 
 
+COMMISSION_ROLES = frozenset({"heading", "description", "responsible", "ongoing"})
+
+
+def _commission_sentences(index: OpenIndex, group: str, chunks: list[Chunk]
+                          ) -> list[Sentence]:
+    """The commission's sentences of one measure block, tied to the block's heading."""
+    first = chunks[0]
+    layout = index.layouts.get(first.source)
+    heading = tuple((m.report, m.number) for m in first.measures if m.source == "heading")
+    if layout is None or not heading:
+        return []
+    out = []
+    for chunk in chunks:
+        for segment in chunk.segments:
+            if segment.role not in COMMISSION_ROLES:
+                continue
+            for start, end in quote_spans(layout.text, segment.start, segment.end):
+                text = layout.content(start, end)
+                if text:
+                    out.append(Sentence(text, start, end, chunk.source, chunk.administration,
+                                        group, chunk.id, segment.role, heading,
+                                        under_heading=True))
+    return out
+
+
 class StatementsView:
     """Statements restricted to some sources: what a source filter in the app means."""
 
@@ -230,6 +265,9 @@ class StatementsView:
         self._sources = sources
         self.silent = {a: kept for a, lines in base.silent.items()
                        if (kept := self._keep(lines))}
+        self.commission = {k: kept for k, lines in base.commission.items()
+                           if (kept := self._keep(lines))}
+        self.sentences = self._keep(base.sentences)
 
     def _keep(self, sentences: list[Sentence]) -> list[Sentence]:
         return [s for s in sentences if s.source in self._sources]

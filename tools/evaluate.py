@@ -419,7 +419,7 @@ def run(settings: Settings, *, grid: bool = False, baseline: bool = True,
         "thresholds": THRESHOLDS,
     }
     if answers:
-        from retrieval.answer import OfflineAnswerer
+        from retrieval.answering import OfflineAnswerer
 
         statements = Statements(index)
         answerer = OfflineAnswerer(searcher, statements)

@@ -1,0 +1,127 @@
+"""The offline answerer: search, plan, compose. No language model.
+
+question → clean → hybrid search (passages) → QuestionPlan (scope, topic, shape) →
+the shape's composer (quotes ranked by sentence-level evidence) → Answer. A composer
+that finds nothing in scope carrying the asked content refuses: "Det framgår inte av
+bilagan", with the closest passages shown as nearby, not as support."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+from ingest.models import Chunk
+from retrieval.answer import NOT_IN_ANNEX, Answer
+from retrieval.answering.compose import Composed, Context, Refusal
+from retrieval.answering.composers import COMPOSERS
+from retrieval.answering.evidence import EvidenceRanker
+from retrieval.answering.meaning import Meaning
+from retrieval.answering.measures import MeasureResolver
+from retrieval.answering.plan import Planner, QuestionPlan
+from retrieval.answering.wording import Wording, is_english, unknown_organisation
+from retrieval.guard import clean_question
+from retrieval.search import Filters, Passage, Searcher, SearchResult
+from retrieval.statements import MeasureKey, Statements
+
+VOTED_PASSAGES = 5  # the search's best passages vote for the measures they are about
+
+
+class OfflineAnswerer:
+    mode = "offline"
+
+    def __init__(self, searcher: Searcher, statements: Statements) -> None:
+        self.searcher = searcher
+        self.statements = statements
+        self.index = searcher.index
+        self.alias_words = {w for alias, _ in searcher.vocab.aliases for w in alias.split()}
+        texts = [s.text for s in statements.sentences]
+        texts += [s.text for v in statements.commission.values() for s in v]
+        self.wording = Wording(texts, self.alias_words)
+        self.meaning = Meaning(self.index.sentence_vectors)
+        self.ranker = EvidenceRanker(self.meaning, self.wording)
+        self.resolver = MeasureResolver(statements, self.wording, self.meaning)
+        self.kind_of = searcher.vocab.kind_of
+        self.committee_of: dict[str, str] = {}
+        for c in self.index.chunks:
+            self.committee_of.setdefault(c.administration, c.committee)
+        self.groups: dict[str, list[Chunk]] = {
+            p: [self.index.chunks[i] for i in idx] for p, idx in self.index.groups.items()}
+
+    # -- entry point --------------------------------------------------------------------
+    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+        statements = self.statements
+        if filters and filters.sources:
+            # A source filter: answer from that annex's sentences only.
+            statements = self.statements.scoped(frozenset(filters.sources))
+        t0 = time.perf_counter()
+        q, notices = clean_question(question, self.searcher.settings.max_question_chars)
+        result = self.searcher.search(q, k=10, filters=filters)
+        t1 = time.perf_counter()
+        plan = self.plan(q, result, filters, statements)
+        if plan.english:
+            notices.append("Frågan verkar vara på engelska; svaret citerar bilagan på svenska.")
+        t2 = time.perf_counter()
+        composed = self.compose(plan, result, statements)
+        timings = dict(result.timings_ms)
+        timings["plan"] = round((t2 - t1) * 1000, 2)
+        timings["answer"] = round((time.perf_counter() - t2) * 1000, 2)
+        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        if isinstance(composed, Refusal) or not composed.cites.items:
+            reason = composed.reason if isinstance(composed, Refusal) else "inget citat"
+            text = (f"{NOT_IN_ANNEX}. {reason[:1].upper()}{reason[1:]}; närliggande avsnitt "
+                    "visas nedan men stöder inget svar.")
+            return Answer(q, text, self.mode, False, [], result.passages, result.detected,
+                          result.passages[:3], notices, timings, shape="not_in_annex",
+                          direct=f"{NOT_IN_ANNEX}: {reason}.", plan=plan)
+        notices.extend(composed.notices)
+        cites = composed.cites
+        return Answer(q, composed.text, self.mode, True, cites.items, result.passages,
+                      result.detected, [], notices, timings, shape=plan.shape,
+                      direct=composed.direct, stances=cites.stances, quotes=cites.quotes,
+                      plan=plan)
+
+    # -- steps ----------------------------------------------------------------------------
+    def plan(self, question: str, result: SearchResult, filters: Filters | None = None,
+             statements: Statements | None = None) -> QuestionPlan:
+        statements = statements or self.statements
+        detected = result.detected
+        if filters and filters.administrations and not detected.administrations \
+                and len(filters.administrations) == 1:
+            detected = copy.copy(detected)
+            detected.administrations = list(filters.administrations)
+        planner = Planner(statements, self.wording, self.resolver, self.kind_of)
+        plan = planner.run(question, detected, self._query(question),
+                           _measure_votes(result.passages), english=is_english(question),
+                           kinds_filter=filters.kinds if filters else None)
+        if plan.english:
+            # English words cannot match Swedish text; names and loanwords can.
+            plan.topic.words = self.wording.known(plan.topic.words) or plan.topic.words
+        if unknown_organisation(question, self.alias_words) and not detected.administrations:
+            plan.shape = "not_in_annex"
+        if filters and filters.administrations and plan.scope.group:
+            plan.scope.administrations = []
+        return plan
+
+    def compose(self, plan: QuestionPlan, result: SearchResult,
+                statements: Statements | None = None) -> Composed | Refusal:
+        if plan.shape == "not_in_annex":
+            return Refusal("bilagan har ingen skrivelse från den organisation frågan gäller")
+        ctx = Context(statements=statements or self.statements, groups=self.groups,
+                      ranker=self.ranker, wording=self.wording, passages=result.passages,
+                      query=self._query(plan.question), kind_of=self.kind_of,
+                      committee_of=self.committee_of)
+        return COMPOSERS[plan.shape].run(plan, ctx)
+
+    def _query(self, question: str):
+        if not self.meaning.available:
+            return None
+        return self.searcher.query_vector(question)
+
+
+def _measure_votes(passages: list[Passage]) -> dict[MeasureKey, float]:
+    votes: dict[MeasureKey, float] = {}
+    for i, p in enumerate(passages[:VOTED_PASSAGES]):
+        for link in p.first.measures:
+            key = (link.report, link.number)
+            votes[key] = votes.get(key, 0.0) + 1.0 / (i + 1)
+    return votes

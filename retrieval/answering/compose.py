@@ -1,0 +1,165 @@
+"""What every composer shares: the context it reads (statements, evidence ranker, the
+search's passages), the citation builder, and the typed result it returns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.models import Chunk
+from retrieval.answer import Citation, Quote, StanceClaim
+from retrieval.answering.evidence import Evidence, EvidenceRanker
+from retrieval.answering.plan import QuestionPlan
+from retrieval.answering.wording import Wording
+from retrieval.search import Passage
+from retrieval.stance import FORBEHALL, INGEN, NEUTRAL, POSITIV, TVEKSAM, AVVISANDE, Stance, stance_of
+from retrieval.statements import MeasureKey, Sentence, Statements
+
+LABEL_ORDER = (POSITIV, FORBEHALL, TVEKSAM, AVVISANDE, NEUTRAL)
+LABEL_HEADINGS = {
+    POSITIV: "Positiva", FORBEHALL: "Positiva med förbehåll", TVEKSAM: "Tveksamma",
+    AVVISANDE: "Avvisande", NEUTRAL: "Tar upp frågan utan att ta ställning",
+}
+NO_STATEMENT_TEXT = "har inte lämnat någon skrivelse i bilagan"
+
+
+@dataclass
+class Composed:
+    """A composer's answer: Markdown rendered from the quotes and stances it records."""
+
+    text: str
+    direct: str
+    cites: Cites
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Refusal:
+    """Nothing in scope carries the asked content; the reason is shown to the user."""
+
+    reason: str
+
+
+class Cites:
+    """Numbers citations in order of first use (one number per passage), and records the
+    quotes and stances the answer states, which its Markdown is rendered from."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.items: list[Citation] = []
+        self.quotes: list[Quote] = []
+        self.stances: list[StanceClaim] = []
+
+    def quote(self, sentence: Sentence) -> Quote:
+        passage = self.context.passage_of(sentence)
+        commission = sentence.role not in ("answer", "prose", "no_statement")
+        quote = Quote(self.cite(passage, [sentence]), passage.id, sentence.chunk_id,
+                      sentence.administration, sentence.flat, commission=commission)
+        self.quotes.append(quote)
+        return quote
+
+    def stance(self, stance: Stance) -> StanceClaim:
+        claim = StanceClaim(stance.administration, stance.report, stance.number, stance.label,
+                            stance.trigger, stance.reservation)
+        self.stances.append(claim)
+        return claim
+
+    def cite(self, passage: Passage, sentences: list[Sentence]) -> int:
+        for c in self.items:
+            if c.passage.id == passage.id:
+                for s in sentences:
+                    if s not in c.sentences:
+                        c.sentences.append(s)
+                c.sentences.sort(key=lambda s: s.start)
+                return c.n
+        self.items.append(Citation(len(self.items) + 1, passage, list(sentences)))
+        return len(self.items)
+
+
+class Context:
+    """What composers read. Built once per question by the answerer."""
+
+    def __init__(self, *, statements: Statements, groups: dict[str, list[Chunk]],
+                 ranker: EvidenceRanker, wording: Wording, passages: list[Passage],
+                 query: np.ndarray | None, kind_of: dict[str, str],
+                 committee_of: dict[str, str]) -> None:
+        self.statements = statements
+        self.groups = groups
+        self.ranker = ranker
+        self.wording = wording
+        self.passages = passages
+        self.query = query
+        self.kind_of = kind_of
+        self.committee_of = committee_of
+        self.passage_rank = {p.id: i for i, p in enumerate(passages)}
+
+    def passage_of(self, sentence: Sentence) -> Passage:
+        return Passage(self.groups[sentence.group], 0.0)
+
+    def cites(self) -> Cites:
+        return Cites(self)
+
+    def rank(self, plan: QuestionPlan, sentences: list[Sentence],
+             measures: list[MeasureKey] | None = None) -> list[Evidence]:
+        return self.ranker.run(sentences, query=self.query, topic=plan.topic.words,
+                               passage_rank=self.passage_rank,
+                               measures=measures if measures is not None
+                               else plan.topic.measures,
+                               wanted=plan.answer_type, question=plan.question)
+
+    def stance(self, admin: str, key: MeasureKey) -> Stance:
+        return stance_of(self.statements, admin, *key)
+
+    def addressed(self, admin: str) -> list[MeasureKey]:
+        return self.statements.measures_of(admin)
+
+    def in_scope(self, plan: QuestionPlan) -> list[str]:
+        """The administrations a group question covers (its kinds, all when none)."""
+        kinds = plan.scope.kinds
+        return [a for a in self.kind_of if not kinds or self.kind_of[a] in kinds]
+
+    def who(self, admin: str) -> str:
+        committee = self.committee_of.get(admin, "")
+        return f"**{admin}** ({committee})" if committee else f"**{admin}**"
+
+    def measure_label(self, key: MeasureKey) -> str:
+        m = self.statements.measures.get(key)
+        title = f" *{m.title}*" if m else ""
+        return f"åtgärd {key[1]}{title} (”{key[0]}”)"
+
+
+def quote_lines(cites: Cites, sentences: list[Sentence]) -> list[str]:
+    """One "- ”…” [n]" line per sentence, in document order."""
+    return [f"- {cites.quote(s).markdown}" for s in sorted(sentences, key=lambda s: (s.source,
+                                                                                   s.start))]
+
+
+def stance_phrase(claim: StanceClaim) -> str:
+    return claim.markdown
+
+
+def pick(evidence: list[Evidence], *, limit: int, need_fit: bool = True,
+         must: Sentence | None = None) -> list[Sentence]:
+    """The sentences to quote: `must` (the one that set a stance) first, then the best
+    ranked that hold the asked kind of answer."""
+    out: list[Sentence] = [must] if must is not None else []
+    for e in evidence:
+        if len(out) >= limit:
+            break
+        if e.sentence in out or (need_fit and not e.fits):
+            continue
+        out.append(e.sentence)
+    return out
+
+
+def plain(markdown: str) -> str:
+    """A line without markers, quotes and emphasis: for the one-line direct answer."""
+    line = re.sub(r"\s*\[\d+\]", "", markdown)
+    line = re.sub(r"\s*\(?”[^”]{12,}”\)?", "", line)
+    return line.replace("**", "").replace("*", "").lstrip("- ").strip()
+
+
+__all__ = ["INGEN", "LABEL_HEADINGS", "LABEL_ORDER", "NO_STATEMENT_TEXT", "Cites", "Composed",
+           "Context", "Refusal", "pick", "plain", "quote_lines"]

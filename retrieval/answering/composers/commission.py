@@ -1,0 +1,48 @@
+"""The commission's own text on a measure: its proposal, who it makes responsible
+("Ansvarig:"), the work it says is going on ("Pågående arbete:"). Labelled as the
+commission's, never shown as an administration's position."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.text import normalize_for_match
+from retrieval.answering.compose import Composed, Context, Refusal, pick
+from retrieval.answering.plan import QuestionPlan
+
+QUOTES = 3
+_ROLE_ASKED = (
+    ("responsible", re.compile(r"\b(vem|vilka|ansvar\w*)\b.*\bansvar|\bansvarig")),
+    ("ongoing", re.compile(r"\bpågående\b|\bredan (görs|pågår)\b")),
+)
+
+
+class CommissionTextComposer:
+    shape = "commission_text"
+
+    def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
+        commission = ctx.statements.commission
+        keys = [k for k in plan.topic.measures if k in commission]
+        if not keys:
+            return Refusal("bilagan återger inte kommissionens text om den åtgärden")
+        key = keys[0]
+        sentences = [s for s in commission[key] if s.role != "heading"]
+        q = normalize_for_match(plan.question)
+        role = next((r for r, pattern in _ROLE_ASKED if pattern.search(q)), None)
+        ranked = ctx.rank(plan, sentences, [key])
+        if role is not None:
+            ranked = [e for e in ranked if e.sentence.role == role] + \
+                [e for e in ranked if e.sentence.role != role]
+        picked = pick(ranked, limit=1 if role == "responsible" else QUOTES,
+                      need_fit=plan.answer_type not in ("any", "actor"))
+        if not picked:
+            return Refusal("kommissionens text om åtgärden innehåller inte det som efterfrågas")
+        cites = ctx.cites()
+        where = picked[0].administration
+        head = (f"**Kommissionens text** om {ctx.measure_label(key)}, återgiven i bilagan "
+                f"(i {where}s avsnitt; det är kommissionens förslag, inte en förvaltnings "
+                "ställning):")
+        lines = [head]
+        for s in sorted(picked, key=lambda s: s.start):
+            lines.append(f"- {cites.quote(s).markdown}")
+        return Composed("\n".join(lines), f"Kommissionen: {picked[0].flat}", cites)

@@ -1,0 +1,39 @@
+"""Fact: what the annex says on a question of fact (a number, a time, who, where), quoted
+from the sentences that hold it; no stance label, since no position was asked."""
+
+from __future__ import annotations
+
+from retrieval.answering.compose import Composed, Context, Refusal, pick, quote_lines
+from retrieval.answering.composers.position import QUOTES, position_lines
+from retrieval.answering.plan import QuestionPlan
+
+PASSAGES = 6  # without a named administration: the sentences of the best passages
+
+
+class FactComposer:
+    shape = "fact"
+
+    def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
+        cites = ctx.cites()
+        if plan.scope.administrations:
+            admin = plan.scope.administrations[0]
+            lines = position_lines(plan, ctx, admin, cites, with_stance=False)
+            if isinstance(lines, Refusal):
+                return lines
+            first = cites.quotes[0].text if cites.quotes else ""
+            return Composed("\n".join(lines), f"Enligt {admin}: {first}", cites)
+        candidates = [s for p in ctx.passages[:PASSAGES]
+                      for s in ctx.statements.of_group(p.id)]
+        ranked = ctx.rank(plan, candidates)
+        picked = pick(ranked, limit=QUOTES, need_fit=plan.answer_type != "any")
+        if not picked:
+            return Refusal("ingen mening i de närmaste avsnitten innehåller det som efterfrågas")
+        lines: list[str] = []
+        for s in picked:
+            quote = cites.quote(s)
+            lines.append(f"- **{s.administration}**: {quote.markdown}")
+        return Composed("\n".join(lines), f"Enligt {picked[0].administration}: {picked[0].flat}",
+                        cites)
+
+
+__all__ = ["FactComposer", "quote_lines"]

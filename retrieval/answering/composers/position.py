@@ -1,0 +1,100 @@
+"""Position: one administration's stance on a measure or topic, with the sentences that
+say it."""
+
+from __future__ import annotations
+
+from retrieval.answering.compose import (
+    NO_STATEMENT_TEXT,
+    Cites,
+    Composed,
+    Context,
+    Refusal,
+    pick,
+    plain,
+    quote_lines,
+)
+from retrieval.answering.plan import QuestionPlan
+from retrieval.stance import NEUTRAL, Stance, classify
+
+QUOTES = 3  # sentences quoted per administration: the evidence is in the top 3 for 0.77
+# The evidence gate: an administration's best sentence must score at least this (cosine
+# + wording + passage rank, retrieval.answering.evidence) for an answer on a topic no
+# measure names; chosen on the development half (tools/measure_signals.py --refusal).
+MIN_EVIDENCE = 0.0
+
+
+def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
+                   *, with_stance: bool = True) -> list[str] | Refusal:
+    """The lines for one administration: a header with its stance, then quotes."""
+    statements = ctx.statements
+    if admin in statements.silent:
+        line = statements.silent[admin][0]
+        quote = cites.quote(line)
+        return [f"{ctx.who(admin)} {NO_STATEMENT_TEXT} (”{quote.text}”) [{quote.n}]."]
+    addressed = ctx.addressed(admin)
+    topic = plan.topic
+    named = [m for m in topic.measures if m in addressed]
+    if topic.measures_by in ("number", "title") and not named:
+        nums = ", ".join(n for _, n in topic.measures)
+        return Refusal(f"{admin} tar inte upp åtgärd {nums} i sin skrivelse")
+    if named and topic.measures_by in ("number", "title"):
+        lines: list[str] = []
+        for key in named[:2]:
+            own = statements.answer_on_measure(admin, *key)
+            stance = ctx.stance(admin, key)
+            ranked = ctx.rank(plan, own, [key])
+            must = stance.sentence if with_stance and stance.sentence in own else None
+            picked = pick(ranked, limit=QUOTES, need_fit=False, must=must)
+            if not picked:
+                continue
+            head = f"{ctx.who(admin)} om {ctx.measure_label(key)}"
+            if with_stance:
+                head += f": {cites.stance(stance).markdown}."
+            else:
+                head += ":"
+            lines.append(head)
+            lines.extend(quote_lines(cites, picked))
+        return lines or Refusal(f"{admin} säger inget om åtgärden")
+    # A topic (or a measure found by meaning): the administration's best sentences.
+    own = statements.of_administration(admin)
+    ranked = ctx.rank(plan, own)
+    fitting = [e for e in ranked if e.fits]
+    if not fitting or fitting[0].score < MIN_EVIDENCE:
+        return Refusal(f"{admin}s skrivelse tar inte upp det frågan gäller")
+    best = fitting[0].sentence
+    keys = [m for m in best.measures] if best.direct or best.under_heading else []
+    keys = [k for k in keys if k in topic.measures] or keys
+    lines = []
+    if keys and with_stance:
+        key = keys[0]
+        stance = ctx.stance(admin, key)
+        on_it = set(statements.on_measure(admin, *key))
+        must = stance.sentence if stance.label != NEUTRAL and stance.sentence in on_it else None
+        picked = pick([e for e in ranked if e.sentence in on_it] or ranked, limit=QUOTES,
+                      need_fit=plan.answer_type != "any", must=must)
+        if best not in picked:
+            picked = [best, *picked[:QUOTES - 1]]
+        lines.append(f"{ctx.who(admin)} om {ctx.measure_label(key)}: "
+                     f"{cites.stance(stance).markdown}.")
+    else:
+        picked = pick(ranked, limit=QUOTES, need_fit=plan.answer_type != "any")
+        if with_stance:
+            label, trigger, reservation, _ = classify(picked)
+            claim = cites.stance(Stance(admin, None, None, label, trigger, reservation, None))
+            lines.append(f"{ctx.who(admin)}: {claim.markdown}.")
+        else:
+            lines.append(f"{ctx.who(admin)}:")
+    lines.extend(quote_lines(cites, picked))
+    return lines
+
+
+class PositionComposer:
+    shape = "position"
+
+    def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
+        cites = ctx.cites()
+        admin = plan.scope.administrations[0]
+        lines = position_lines(plan, ctx, admin, cites)
+        if isinstance(lines, Refusal):
+            return lines
+        return Composed("\n".join(lines), plain(lines[0]), cites)

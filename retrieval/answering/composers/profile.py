@@ -1,0 +1,54 @@
+"""Profile: what one administration's statement covers, measure by measure (with its
+stance on each) and its general remarks, each quoted."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from retrieval.answering.compose import Composed, Context, Refusal, quote_lines
+from retrieval.answering.plan import QuestionPlan
+from retrieval.stance import NEUTRAL, classify
+
+PER_PASSAGE = 1  # sentences quoted for each passage without a measure
+
+
+class ProfileComposer:
+    shape = "profile"
+
+    def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
+        admin = plan.scope.administrations[0]
+        statements = ctx.statements
+        own = statements.of_administration(admin)
+        if not own:
+            return Refusal(f"{admin} har inga egna meningar i bilagan")
+        cites = ctx.cites()
+        lines: list[str] = []
+        labels: Counter[str] = Counter()
+        measures = statements.measures_of(admin)
+        for key in measures:
+            stance = ctx.stance(admin, key)
+            on_it = statements.answer_on_measure(admin, *key)
+            sentence = stance.sentence if stance.sentence in on_it else on_it[0]
+            claim = cites.stance(stance)
+            labels[stance.label] += 1
+            quote = cites.quote(sentence)
+            lines.append(f"- {ctx.measure_label(key)}: {claim.markdown}: {quote.markdown}")
+        # Passages about no measure: the administration's general remarks.
+        general = []
+        for group in dict.fromkeys(s.group for s in own):
+            in_group = [s for s in statements.of_group(group) if not s.measures]
+            if not in_group or any(c.passage.id == group for c in cites.items):
+                continue
+            ranked = ctx.rank(plan, in_group, [])
+            evaluative = [e.sentence for e in ranked if classify([e.sentence])[0] != NEUTRAL]
+            general.extend((evaluative or [e.sentence for e in ranked])[:PER_PASSAGE])
+        spread = ", ".join(f"{n} {label}" for label, n in labels.most_common())
+        head = (f"{ctx.who(admin)} tar upp {len(measures)} åtgärder ({spread})"
+                if measures else f"{ctx.who(admin)} tar inte upp någon enskild åtgärd")
+        head += " och gör allmänna påpekanden." if general else "."
+        out = [head]
+        if lines:
+            out += ["", "**Per åtgärd:**", *lines]
+        if general:
+            out += ["", f"**Allmänt** ({admin}):", *quote_lines(cites, general)]
+        return Composed("\n".join(out), head.replace("*", ""), cites)

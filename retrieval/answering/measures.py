@@ -1,0 +1,83 @@
+"""Which measure a question means when it names no number: by its title's words, else
+by meaning.
+
+Measured on the blind development half (52 questions whose key names a measure the
+question does not number, scope-restricted): the commission's heading and description
+alone put the right measure first for 0.33, the administrations' own sentences on it
+(best three) for 0.54, both for 0.65, both plus title words and the search's passage
+ranking for 0.73 (`tools/measure_signals.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from ingest.catalog import TitleIndex
+from ingest.text.words import DOMAIN_STOPWORDS, ORGANISATION_WORDS, STOPWORDS
+from retrieval.answering.meaning import Meaning
+from retrieval.answering.wording import Wording
+from retrieval.statements import MeasureKey, Statements
+
+# A question holding this share of a title's words means that measure.
+TITLE_MATCH = 0.6
+# Weights of the meaning score: commission text (best sentence) + own sentences (best
+# three, mean) + LEXICAL × title-and-description words + VOTE × passage rank votes.
+LEXICAL = 0.05
+VOTE = 0.05
+# A second measure this close to the best is named too (a question may span two).
+TIE = 0.01
+
+
+@dataclass
+class Resolved:
+    measures: list[MeasureKey] = field(default_factory=list)
+    by: Literal["title", "meaning", "none"] = "none"
+    confidence: float = 0.0
+
+
+class MeasureResolver:
+    def __init__(self, statements: Statements, wording: Wording, meaning: Meaning) -> None:
+        self.statements = statements
+        self.wording = wording
+        self.meaning = meaning
+        self._titles = TitleIndex(statements.measures.values(),
+                                  drop=STOPWORDS | DOMAIN_STOPWORDS | ORGANISATION_WORDS)
+        self._commission = {k: [s for s in v if s.role in ("heading", "description")]
+                            for k, v in statements.commission.items()}
+        self._text = {k: m.title + " " + " ".join(s.flat for s in self._commission.get(k, []))
+                      for k, m in statements.measures.items()}
+        own: dict[MeasureKey, list] = {}
+        for s in statements.sentences:
+            for key in s.measures:
+                own.setdefault(key, []).append(s)
+        self._own = own
+
+    def run(self, question: str, topic: list[str], query: np.ndarray | None,
+            passage_measures: dict[MeasureKey, float], allowed: set[MeasureKey]) -> Resolved:
+        candidates = [k for k in self.statements.measures if k in allowed]
+        if not candidates:
+            return Resolved()
+        titled = sorted(((self._titles.score(self.statements.measures[k], question), k)
+                         for k in candidates), reverse=True)
+        if titled and titled[0][0] >= TITLE_MATCH:
+            close = [k for s, k in titled if s >= titled[0][0] - 0.05]
+            if len(close) <= 2:
+                return Resolved(close, "title", titled[0][0])
+        if query is None or not self.meaning.available or not topic:
+            return Resolved()
+        scored = []
+        for key in candidates:
+            described = self.meaning.cosines(self._commission.get(key, []), query)
+            own = self.meaning.cosines(self._own.get(key, []), query)
+            score = (float(described.max()) if len(described) else 0.0) \
+                + (float(np.sort(own)[-3:].mean()) if len(own) else 0.0) \
+                + LEXICAL * self.wording.coverage(topic, self._text[key]) \
+                + VOTE * passage_measures.get(key, 0.0)
+            scored.append((score, key))
+        scored.sort(reverse=True)
+        best = scored[0][0]
+        lead = best - scored[1][0] if len(scored) > 1 else 1.0
+        picked = [k for s, k in scored if s >= best - TIE][:2]
+        return Resolved(picked, "meaning", round(lead, 4))

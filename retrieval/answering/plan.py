@@ -1,0 +1,253 @@
+"""The question plan: who the question is about (scope), what (topic), and what shape of
+answer it wants. Typed, shown to the user ("Sökte på …") and in `ask --json` as `plan`.
+
+The shape is read from the question's structure: how many administrations it names, a
+group word ("stadsdelsnämnderna"), a measure, an asked stance, a question word. The
+measure a question means without naming it is resolved by meaning (MeasureResolver)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from ingest.registry import FACK, STADSDEL
+from ingest.text import normalize_for_match
+from ingest.text.groups import group_noun
+from retrieval.answering.measures import MeasureKey, MeasureResolver, Resolved
+from retrieval.answering.wording import AnswerType, Wording, answer_type
+from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
+from retrieval.statements import Statements
+from retrieval.understand import Detected
+
+PlanShape = Literal[
+    "position", "fact", "list_by_stance", "count", "compare", "profile", "inverse",
+    "measure_overview", "no_statement", "commission_text", "not_in_annex",
+]
+ALL_SHAPES: tuple[str, ...] = PlanShape.__args__  # type: ignore[attr-defined]
+
+# Stance families a question asks about, by the words it uses ("Vilka är för …",
+# "Är X emot något?"). Order matters: the first family found wins.
+_ASKED_STANCE = (
+    (AVVISANDE, re.compile(r"\b(emot|mot något|nej till|avvisa\w*|avstyrk\w*|säger nej"
+                           r"|negativ\w*|motsätter)\b")),
+    (TVEKSAM, re.compile(r"\b(tveksam\w*|skeptisk\w*|kritisk\w*|tvivl\w*|invändning\w*)\b")),
+    (FORBEHALL, re.compile(r"\b(förbehåll\w*|villkor\w*|dyr[at]?|kostsam\w*|kräver (mycket|mer)"
+                           r"|resurser|extra pengar|mer pengar|centralt)\b")),
+    (POSITIV, re.compile(r"\b(positiv\w*|för att|är för|gillar|gilla|stödjer|stöder|bra idé"
+                         r"|välkomnar|ställer sig bakom|ser positivt|tycker om)\b")),
+    (NEUTRAL, re.compile(r"\b(konkreta planer|utan att ta ställning|neutral\w*)\b")),
+)
+# Words that make a question about the commission's own text: its proposal, who it makes
+# responsible, the work it says is going on.
+_COMMISSION = re.compile(
+    r"\b(vill|föreslår|tycker|menar|anser|nämner|skriver|tänkt|rekommenderar|säger) "
+    r"(hållbarhets)?kommissionen\b|\b(hållbarhets)?kommissionen (vill|föreslår|tycker|menar"
+    r"|anser|nämner|skriver|har tänkt|rekommenderar|säger)\b|\bvem (är|blir) ansvarig\b"
+    r"|\bvem ansvarar\b|\bansvarig för åtgärd\b|\bpågående arbete\b|\bvad (innebär|går) "
+    r"(åtgärd|förslaget)\b|\bvad föreslås\b")
+_COMPARE = re.compile(r"\b(jämför\w*|skillnad\w*|skiljer|likheter)\b")
+_PROFILE = re.compile(
+    r"^(sammanfatta|vad (tycker|skriver|säger|anser|tar) \S+( \S+)?( upp)?\??$)|\bsammanfatt\w*"
+    r"|\bvilka frågor\b|\bvad tar \S+( \S+)? upp\b|\bi sitt svar\b|\bskrivelse(n)?\??$")
+# The object is the proposals themselves ("Vilka av förslagen …", "… något av det
+# kommissionen föreslår", "Vad gillar X i kommissionens rapporter?").
+_OF_PROPOSALS = re.compile(
+    r"\b(vilka (av )?(förslag|åtgärd|delar|rekommendation)\w*|några av\b|något (av|i)\b"
+    r"|\bnågot\??$|vilka (av )?(kommissionens )?(förslag|åtgärder)|vad gillar"
+    r"|vilka delar|vilka åtgärder)")
+_COUNT = re.compile(r"\bhur många\b|\bantal(et)?\b")
+_GROUP_ANY = re.compile(r"\b(förvaltning\w*|nämnd\w*|stadsdel\w*|facknämnd\w*|fackförvaltning\w*"
+                        r"|vilka har|vem har)\b")
+_LIST_Q = re.compile(r"^(vilka|vilken|which)\b|\bvilka (stadsdel|förvaltning|nämnd|fack)\w*"
+                     r"|\bvilka har\b|\blista\b")
+_SILENCE = re.compile(r"\b(inte (skickat|lämnat|svarat|kommenterat|yttrat)|saknar skrivelse"
+                      r"|skrivelse saknas|inget svar|inga (svar|kommentarer))\b")
+_ANSWERED = re.compile(r"\b(svarat|kommenterat|kommenterar|yttrat|yttrar|lämnat|tar upp|tagit upp"
+                       r"|skrivit)\b")
+
+
+@dataclass
+class Scope:
+    administrations: list[str] = field(default_factory=list)  # named, in question order
+    kinds: list[str] = field(default_factory=list)  # a group word's restriction
+    group: bool = False  # the question is over a group of administrations
+
+    def describe(self) -> str:
+        if self.administrations:
+            return ", ".join(self.administrations)
+        if self.group:
+            return "alla " + group_noun(self.kinds)
+        return "hela bilagan"
+
+
+@dataclass
+class Topic:
+    measures: list[MeasureKey] = field(default_factory=list)
+    measures_by: Literal["number", "title", "meaning", "none"] = "none"
+    reports: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # topic stems
+    confidence: float = 0.0  # for a measure found by meaning: its lead over the next
+
+    def describe(self) -> str:
+        parts = []
+        if self.measures:
+            how = {"number": "", "title": " (efter titeln)", "meaning": " (efter innebörd)"}
+            parts.append("åtgärd " + ", ".join(n for _, n in self.measures)
+                         + how.get(self.measures_by, ""))
+        elif self.reports:
+            parts.append("delrapporten " + ", ".join(f"”{r}”" for r in self.reports))
+        if self.words and not self.measures:
+            parts.append("orden " + ", ".join(self.words[:6]))
+        return "; ".join(parts) or "allt i skrivelsen"
+
+
+_SHAPE_NAMES = {
+    "position": "ståndpunkt", "fact": "faktauppgift", "list_by_stance": "lista efter ställning",
+    "count": "antal", "compare": "jämförelse", "profile": "sammanfattning av en skrivelse",
+    "inverse": "åtgärder efter ställning", "measure_overview": "alla om en åtgärd",
+    "no_statement": "saknad skrivelse", "commission_text": "kommissionens egen text",
+    "not_in_annex": "utanför bilagan",
+}
+
+
+@dataclass
+class QuestionPlan:
+    question: str
+    shape: PlanShape
+    scope: Scope
+    topic: Topic
+    answer_type: AnswerType = "any"
+    stance_wanted: str | None = None  # the family a list or an inverse question asks for
+    about_silence: bool = False  # asks who has not submitted anything
+    english: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """One line for the user: what was searched for, and how it was read."""
+        extra = f"; ställning: {self.stance_wanted}" if self.stance_wanted else ""
+        return (f"Sökte på {self.scope.describe()} · {self.topic.describe()} · "
+                f"svarstyp: {_SHAPE_NAMES[self.shape]}{extra}")
+
+
+class Planner:
+    """Question → QuestionPlan, from what `understand` detected plus structure and meaning."""
+
+    def __init__(self, statements: Statements, wording: Wording, resolver: MeasureResolver,
+                 kind_of: dict[str, str]) -> None:
+        self.statements = statements
+        self.wording = wording
+        self.resolver = resolver
+        self.kind_of = kind_of
+
+    def run(self, question: str, detected: Detected, query_vector, passage_measures: dict,
+            english: bool = False, kinds_filter: list[str] | None = None) -> QuestionPlan:
+        q = normalize_for_match(question)
+        admins = list(detected.administrations)
+        kinds = list(detected.kinds) or list(kinds_filter or [])
+        words = self.wording.topic(question, detected.reports)
+        topic = Topic(reports=list(detected.reports), words=words)
+        if detected.measures:
+            topic.measures, topic.measures_by = list(detected.measures), "number"
+        stance = _asked_stance(q)
+        wanted = answer_type(question)
+        scope = Scope(admins, kinds)
+        plan = QuestionPlan(question, "fact", scope, topic, wanted, english=english)
+        silent = [a for a in admins if a in self.statements.silent]
+
+        if detected.intent == "no_statement" or _SILENCE.search(q):
+            plan.about_silence = True
+        if admins and len(silent) == len(admins):
+            plan.shape = "no_statement"
+        elif plan.about_silence and not admins:
+            scope.group = True
+            plan.shape = "count" if _COUNT.search(q) else "no_statement"
+        elif plan.about_silence:
+            plan.shape = "no_statement"
+        elif _COMMISSION.search(q) and not (admins and not re.search(r"\bansvar", q)):
+            plan.shape = "commission_text"
+        elif len(admins) >= 2 or (_COMPARE.search(q) and admins):
+            plan.shape = "compare"
+        elif len(admins) == 1:
+            plan.shape = self._one_administration(q, topic, stance, wanted)
+            if plan.shape == "inverse":
+                plan.stance_wanted = stance or POSITIV
+        elif _COUNT.search(q) and (kinds or _GROUP_ANY.search(q)) and not _counts_a_thing(q):
+            scope.group = True
+            plan.shape = "count"
+            plan.stance_wanted = stance
+        elif kinds or _LIST_Q.search(q) or _GROUP_ANY.search(q):
+            scope.group = True
+            if stance and stance != NEUTRAL:
+                plan.shape, plan.stance_wanted = "list_by_stance", stance
+            else:
+                plan.shape = "measure_overview"
+        else:
+            plan.shape = "fact"
+
+        if not topic.measures and plan.shape in _NEEDS_MEASURE:
+            self._resolve(plan, question, query_vector, passage_measures)
+        if plan.shape == "measure_overview" and not topic.measures and (
+                topic.reports or _ANSWERED.search(q)):
+            # "Vilka har kommenterat delrapporten …?": who addresses a report.
+            plan.shape = "count" if _COUNT.search(q) else "measure_overview"
+        return plan
+
+    def _one_administration(self, q: str, topic: Topic, stance: str | None,
+                            wanted: AnswerType) -> PlanShape:
+        if topic.measures:
+            return "position"
+        if _OF_PROPOSALS.search(q) and (stance or re.search(r"\bgillar\b|planer", q)):
+            return "inverse"
+        if not self.wording.known(topic.words) or _PROFILE.search(q):
+            return "profile" if wanted == "any" else "fact"
+        if wanted != "any":
+            return "fact"
+        return "position"
+
+    def _resolve(self, plan: QuestionPlan, question: str, query_vector,
+                 passage_measures: dict) -> None:
+        """The measure a question means, by title words or meaning, among those its scope
+        addresses."""
+        allowed = self._addressed(plan.scope)
+        if plan.topic.reports:
+            allowed = {k for k in allowed if k[0] in plan.topic.reports} or allowed
+        found: Resolved = self.resolver.run(question, plan.topic.words, query_vector,
+                                            passage_measures, allowed)
+        if found.measures:
+            plan.topic.measures = found.measures
+            plan.topic.measures_by = found.by
+            plan.topic.confidence = found.confidence
+
+    def _addressed(self, scope: Scope) -> set[MeasureKey]:
+        if scope.administrations:
+            return {k for a in scope.administrations for k in self.statements.measures_of(a)}
+        keys = set()
+        for s in self.statements.sentences:
+            if not scope.kinds or self.kind_of.get(s.administration) in scope.kinds:
+                keys.update(s.measures)
+        return keys
+
+
+# Shapes answered on one measure: its meaning is resolved when no number names it.
+_NEEDS_MEASURE = frozenset({"position", "list_by_stance", "measure_overview", "compare",
+                            "commission_text", "count"})
+
+
+def _asked_stance(q: str) -> str | None:
+    for family, pattern in _ASKED_STANCE:
+        if pattern.search(q):
+            return family
+    return None
+
+
+def _counts_a_thing(q: str) -> bool:
+    """"Hur många föreningar …" counts things, "hur många stadsdelar …" administrations."""
+    m = re.search(r"\bhur många (av )?(de |alla )?(\w+)", q)
+    return bool(m) and not re.match(r"(förvaltning|nämnd|stadsdel|fack)", m.group(3))
+
+
+__all__ = ["ALL_SHAPES", "FACK", "STADSDEL", "PlanShape", "Planner", "QuestionPlan", "Scope",
+           "Topic"]

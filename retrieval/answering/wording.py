@@ -1,0 +1,206 @@
+"""What a question's words say: its topic words, how much of them a sentence holds, and
+what kind of answer it wants (a number, a time, an actor).
+
+Topic matching is lexical on purpose: it complements the sentence vectors (which read
+meaning) with the words the annex uses, compounds included ("praktikbank" is found in
+"bank med praktikplatser")."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Literal, NamedTuple
+
+from ingest.registry import REPORTS_BY_NAME
+from ingest.text import normalize_for_match
+from ingest.text.groups import BODY_WORDS, GROUP_WORDS
+from ingest.text.words import STOPWORDS, content_words, stem_matches, stems, words
+
+AnswerType = Literal["number", "time", "actor", "place", "any"]
+
+# Words that say what kind of answer is wanted, not what it is about (and the words for
+# the bodies and groups of them, which name who, not what).
+QUESTION_WORDS = GROUP_WORDS.keys() | BODY_WORDS | frozenset(normalize_for_match(w) for w in """
+vad hur vilka vilken vilket varför när var vem vilkas tycker anser säger skriver menar tänker
+ser ställer ställa sig syn inställning ståndpunkt positiv positiva positivt negativ negativa
+tveksam tveksamma stödjer stöder om till på för med och att det den de är har kan ska vill
+gör göra något några många mycket finns fanns enligt bilagan bilaga kommissionen kommissionens
+hållbarhetskommissionen förslag förslaget förslagen åtgärd åtgärden åtgärder åtgärderna
+rekommendation rekommendationen sina sin sitt egen eget egna också även
+lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp nämner frågan
+yttrar yttra uttalar uttala ställning tagit tar hållbarhetskommissionens rekommendationer
+rekommendationerna förbehåll förbehållen villkor sammanfatta svar svaret svarar jämför
+gillar emot nej tycka skeptisk skeptiska tanken idén tanke idé delar del
+what does do did the a an of to in on for about how which who view think say says position
+committee committees district districts administration administrations council councils
+""".split())
+_ENGLISH = frozenset("""the what which how does do did is are of to about for with and who
+when where their its any council committee administration district view think""".split())
+_NUMBER_Q = re.compile(r"\b(hur (mycket|många|stor|stora|lång|ofta)|vad kostar|how (much|many)"
+                       r"|antal|hur stor (andel|del))\b")
+_AMOUNT_NOUN = re.compile(r"\b(?:hur (?:många|mycket)|hur stor (?:andel|del) av(?: de| alla)?)"
+                          r" (?P<noun>[a-zåäö]{4,})")
+# "När …?" asks for a time; "… när förslagen genomförs" does not.
+_TIME_Q = re.compile(r"^(när|vilket år|vilken tidpunkt|when)\b|\bnär (ska|antogs|öppnade|startade"
+                     r"|började|infördes|blev)\b")
+_ACTOR_Q = re.compile(r"^(vem|vilka samarbetar|who)\b|\bvem (ska|är|har|vill)\b|\bansvar(ig|et)\b")
+_PLACE_Q = re.compile(r"^(var|i vilka områden|i vilken stadsdel|where)\b")
+# A quantity: a number that is not a year, or a number word ("hälften", "tio").
+_NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta"
+                     r"|nio|tio|tolv|fjorton|tjugo|hundra|tusen|miljon\w*|miljard\w*|hälften"
+                     r"|procent|dubbelt|vart|varje|årlig\w*)\b|%")
+_DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
+                   r"|september|oktober|november|december|våren|hösten|vintern|sommaren)\b")
+_ORGANISATION = re.compile(
+    r"\b([a-zåäö]+(nämnden|styrelsen|förvaltningen|kontoret|fullmäktige))\b"
+    r"|\b([a-zåäö]+) (stad|kommun|region)\b"
+)
+
+
+def answer_type(question: str) -> AnswerType:
+    q = normalize_for_match(question)
+    if _TIME_Q.search(q):
+        return "time"
+    if _NUMBER_Q.search(q):
+        return "number"
+    if _ACTOR_Q.search(q):
+        return "actor"
+    if _PLACE_Q.search(q):
+        return "place"
+    return "any"
+
+
+def is_english(question: str) -> bool:
+    found = content_words(question)
+    return bool(found) and sum(w in _ENGLISH for w in found) / len(found) >= 0.2
+
+
+def unknown_organisation(question: str, known_words: set[str]) -> bool:
+    """The question is about a body the annex does not hold ("kommunstyrelsen", "Solna stad")."""
+    for m in _ORGANISATION.finditer(normalize_for_match(question)):
+        word = m.group(1) or m.group(3)
+        if word and word not in known_words and word not in {"stockholms", "stockholm"}:
+            return True
+    return False
+
+
+def match_tokens(text: str) -> set[str]:
+    """A text's stems, plus its words whose stem is too short to search by ("lots" → "lot")."""
+    out = set(stems(text))
+    out.update(w for w in words(text) if len(w) >= 4 and w not in STOPWORDS
+               and len(next(iter(stems(w)), "")) < 4)
+    return out
+
+
+class Wording:
+    """IDF-weighted topic coverage over a corpus of sentences."""
+
+    def __init__(self, texts: list[str], extra_stopwords: set[str]) -> None:
+        df: Counter[str] = Counter()
+        self._tokens: dict[str, set[str]] = {}
+        for text in texts:
+            tokens = self.tokens(text)
+            df.update(tokens)
+        n = max(1, len(texts))
+        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self.max_idf = math.log(1 + n)
+        self._extra = extra_stopwords
+
+    def tokens(self, text: str) -> set[str]:
+        found = self._tokens.get(text)
+        if found is None:
+            found = self._tokens[text] = match_tokens(text)
+        return found
+
+    def topic(self, question: str, reports: list[str]) -> list[str]:
+        """What the question is about: its words less question words, names of
+        administrations and the names of the reports it mentions."""
+        q = normalize_for_match(question)
+        for report in reports:
+            for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
+                q = q.replace(cue, " ")
+        # Measure numbers and abbreviations ("6.3.3", "t.ex") are not topic words; a year is.
+        kept = [w for w in words(q) if "." not in w and w not in QUESTION_WORDS
+                and w not in self._extra and w not in STOPWORDS]
+        items = []
+        for word in kept:
+            stem = next(iter(stems(word)), "")
+            # Snowball cuts "lots" to "lot": too short to find "lotsfunktion" by.
+            items.append(stem if len(stem) >= 4 else (word if len(word) >= 4 else stem))
+        return list(dict.fromkeys(i for i in items if i))
+
+    def coverage(self, topic: list[str], text: str, partial: float = 0.45) -> float:
+        """IDF-weighted share of the topic words the text holds. A compound is found whole
+        when the text has the word, holds it inside a compound, or has both its parts; only
+        partly when it has just one part."""
+        weights = [self.idf.get(t, self.max_idf) for t in topic]
+        if not weights:
+            return 0.0
+        tokens = self.tokens(text)
+        hit = sum(w * _found(t, tokens, partial) for t, w in zip(topic, weights, strict=True))
+        return hit / sum(weights)
+
+    def known(self, topic: list[str]) -> list[str]:
+        return [t for t in topic if t in self.idf]
+
+    def fits(self, text: str, wanted: AnswerType, question: str) -> bool:
+        """A number question needs a quantity of the thing asked about ("Hur många
+        föreningar …" – "ca 120 … föreningar"); a time question a date."""
+        t = normalize_for_match(text)
+        if wanted == "number":
+            if not _NUMBER.search(t):
+                return False
+            noun = _AMOUNT_NOUN.search(normalize_for_match(question))
+            if noun:
+                asked = stems(noun.group("noun"))
+                if asked and not any(stem_matches(asked[0], x) or stem_matches(x, asked[0])
+                                     for x in self.tokens(text)):
+                    return False
+            return True
+        if wanted == "time":
+            return bool(_DATE.search(t))
+        return True
+
+
+def _found(word: str, tokens: set[str], partial: float) -> float:
+    relations = [_relation(word, t) for t in tokens]
+    if any(r.whole for r in relations):
+        return 1.0
+    # Both parts of a compound, in different words ("bank med praktikplatser").
+    heads = {c for r in relations for c in r.heads}
+    if heads and heads & {c for r in relations for c in r.tails}:
+        return 1.0
+    # One part of the asked compound: the last part (a compound ends in its head: a
+    # "medborgarbudget" is a budget) counts more than the first.
+    if any(r.ends for r in relations):
+        return partial
+    if any(r.inside for r in relations):
+        return partial * 0.4
+    return 0.0
+
+
+class _Relation(NamedTuple):
+    whole: bool
+    heads: frozenset[int]
+    tails: frozenset[int]
+    ends: bool
+    inside: bool
+
+
+_NO_CUTS: frozenset[int] = frozenset()
+
+
+# A question word against a text token does not change between questions, and a corpus
+# has few distinct tokens. Bounded: one question's words against a corpus vocabulary fit.
+@lru_cache(maxsize=1 << 18)
+def _relation(word: str, token: str) -> _Relation:
+    cuts = range(4, len(word) - 2)
+    return _Relation(
+        whole=word == token or stem_matches(word, token),
+        heads=frozenset(c for c in cuts if token.startswith(word[:c])) or _NO_CUTS,
+        tails=frozenset(c for c in cuts if token.startswith(word[c:])) or _NO_CUTS,
+        ends=len(token) >= 4 and word.endswith(token),
+        inside=stem_matches(token, word),
+    )
