@@ -96,8 +96,10 @@ class OfflineAnswerer:
         if plan.english:
             # English words cannot match Swedish text; names and loanwords can.
             plan.topic.words = self.wording.known(plan.topic.words) or plan.topic.words
-        if unknown_organisation(question, self.alias_words) and not detected.administrations:
+        if not detected.administrations and unknown_organisation(
+                self.wording.without_reports(question, detected.reports), self.alias_words):
             plan.shape = "not_in_annex"
+            plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"
         if filters and filters.administrations and plan.scope.group:
             plan.scope.administrations = []
         return plan
@@ -105,7 +107,7 @@ class OfflineAnswerer:
     def compose(self, plan: QuestionPlan, result: SearchResult,
                 statements: Statements | None = None) -> Composed | Refusal:
         if plan.shape == "not_in_annex":
-            return Refusal("bilagan har ingen skrivelse från den organisation frågan gäller")
+            return Refusal(plan.reason or "frågan gäller något bilagan inte tar upp")
         ctx = Context(statements=statements or self.statements, groups=self.groups,
                       ranker=self.ranker, wording=self.wording, passages=result.passages,
                       query=self._query(plan.question), kind_of=self.kind_of,

@@ -94,6 +94,14 @@ class Context:
         self.kind_of = kind_of
         self.committee_of = committee_of
         self.passage_rank = {p.id: i for i, p in enumerate(passages)}
+        self._best: float | None = None
+
+    def best_meaning(self) -> float:
+        """The best cosine of the question with any own sentence in the annex."""
+        if self._best is None:
+            cos = self.ranker.meaning.cosines(self.statements.sentences, self.query)
+            self._best = float(cos.max()) if len(cos) else 0.0
+        return self._best
 
     def passage_of(self, sentence: Sentence) -> Passage:
         return Passage(self.groups[sentence.group], 0.0)

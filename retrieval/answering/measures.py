@@ -26,8 +26,8 @@ TITLE_MATCH = 0.6
 # three, mean) + LEXICAL × title-and-description words + VOTE × passage rank votes.
 LEXICAL = 0.05
 VOTE = 0.05
-# A second measure this close to the best is named too (a question may span two).
-TIE = 0.01
+# Only the best measure is taken: naming a close second too made lists mix two measures.
+TIE = 0.0
 
 
 @dataclass
@@ -79,5 +79,5 @@ class MeasureResolver:
         scored.sort(reverse=True)
         best = scored[0][0]
         lead = best - scored[1][0] if len(scored) > 1 else 1.0
-        picked = [k for s, k in scored if s >= best - TIE][:2]
+        picked = [k for s, k in scored if s >= best - TIE][:1]
         return Resolved(picked, "meaning", round(lead, 4))

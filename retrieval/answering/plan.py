@@ -63,6 +63,7 @@ _LIST_Q = re.compile(r"^(vilka|vilken|which)\b|\bvilka (stadsdel|förvaltning|n�
                      r"|\bvilka har\b|\blista\b")
 _SILENCE = re.compile(r"\b(inte (skickat|lämnat|svarat|kommenterat|yttrat)|saknar skrivelse"
                       r"|skrivelse saknas|inget svar|inga (svar|kommentarer))\b")
+_NEGATION = re.compile(r"\b(inte|ej|aldrig|saknar|saknas|ingen|inget|utan|no|not|didn)\b")
 _ANSWERED = re.compile(r"\b(svarat|kommenterat|kommenterar|yttrat|yttrar|lämnat|tar upp|tagit upp"
                        r"|skrivit)\b")
 
@@ -121,6 +122,7 @@ class QuestionPlan:
     stance_wanted: str | None = None  # the family a list or an inverse question asks for
     about_silence: bool = False  # asks who has not submitted anything
     english: bool = False
+    reason: str = ""  # why the plan is not_in_annex, for the user
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -157,7 +159,17 @@ class Planner:
         plan = QuestionPlan(question, "fact", scope, topic, wanted, english=english)
         silent = [a for a in admins if a in self.statements.silent]
 
-        if detected.intent == "no_statement" or _SILENCE.search(q):
+        unknown = [n for n in detected.measure_numbers
+                   if not any(k[1] == n or k[1].startswith(n + ".")
+                              for k in self.statements.measures)]
+        if unknown and not detected.measures:
+            plan.shape = "not_in_annex"
+            plan.reason = (f"bilagan har ingen åtgärd {', '.join(unknown)}; den tar upp "
+                           + ", ".join(sorted({k[1] for k in self.statements.measures},
+                                              key=_number_key)))
+            return plan
+        # "Vilka har yttrat sig om …" asks who spoke; only a negation asks who did not.
+        if _SILENCE.search(q) or (detected.intent == "no_statement" and _NEGATION.search(q)):
             plan.about_silence = True
         if admins and len(silent) == len(admins):
             plan.shape = "no_statement"
@@ -187,12 +199,10 @@ class Planner:
         else:
             plan.shape = "fact"
 
-        if not topic.measures and plan.shape in _NEEDS_MEASURE:
+        about_report = bool(topic.reports) and plan.shape in ("count", "measure_overview") \
+            and bool(_ANSWERED.search(q))
+        if not topic.measures and plan.shape in _NEEDS_MEASURE and not about_report:
             self._resolve(plan, question, query_vector, passage_measures)
-        if plan.shape == "measure_overview" and not topic.measures and (
-                topic.reports or _ANSWERED.search(q)):
-            # "Vilka har kommenterat delrapporten …?": who addresses a report.
-            plan.shape = "count" if _COUNT.search(q) else "measure_overview"
         return plan
 
     def _one_administration(self, q: str, topic: Topic, stance: str | None,
@@ -234,6 +244,10 @@ class Planner:
 # Shapes answered on one measure: its meaning is resolved when no number names it.
 _NEEDS_MEASURE = frozenset({"position", "list_by_stance", "measure_overview", "compare",
                             "commission_text", "count"})
+
+
+def _number_key(number: str) -> list[int]:
+    return [int(p) for p in number.split(".") if p.isdigit()]
 
 
 def _asked_stance(q: str) -> str | None:

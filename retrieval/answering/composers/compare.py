@@ -15,7 +15,8 @@ class CompareComposer:
         parts: list[str] = []
         summary: list[str] = []
         for admin in plan.scope.administrations:
-            lines = position_lines(plan, ctx, admin, cites)
+            # The others named are the closest text by design: no gap against them.
+            lines = position_lines(plan, ctx, admin, cites, gap=False)
             if isinstance(lines, Refusal):
                 parts.append(f"**{admin}**: {lines.reason}.")
                 summary.append(f"{admin}: tar inte upp frågan")

@@ -7,9 +7,11 @@ from collections import Counter
 
 from retrieval.answering.compose import Composed, Context, Refusal, quote_lines
 from retrieval.answering.plan import QuestionPlan
-from retrieval.stance import NEUTRAL, classify
 
-PER_PASSAGE = 1  # sentences quoted for each passage without a measure
+# Sentences quoted per measure (the one that sets the stance, then the one that says most)
+# and per passage of general remarks (those that say most).
+PER_MEASURE = 2
+PER_PASSAGE = 2
 
 
 class ProfileComposer:
@@ -28,20 +30,21 @@ class ProfileComposer:
         for key in measures:
             stance = ctx.stance(admin, key)
             on_it = statements.answer_on_measure(admin, *key)
-            sentence = stance.sentence if stance.sentence in on_it else on_it[0]
+            first = stance.sentence if stance.sentence in on_it else None
+            said = sorted(on_it, key=lambda s: -ctx.wording.information(s.text))
+            picked = ([first] if first else []) + [s for s in said if s is not first]
             claim = cites.stance(stance)
             labels[stance.label] += 1
-            quote = cites.quote(sentence)
-            lines.append(f"- {ctx.measure_label(key)}: {claim.markdown}: {quote.markdown}")
+            lines.append(f"- {ctx.measure_label(key)}: {claim.markdown}:")
+            lines.extend("  " + line for line in quote_lines(cites, picked[:PER_MEASURE]))
         # Passages about no measure: the administration's general remarks.
         general = []
         for group in dict.fromkeys(s.group for s in own):
             in_group = [s for s in statements.of_group(group) if not s.measures]
             if not in_group or any(c.passage.id == group for c in cites.items):
                 continue
-            ranked = ctx.rank(plan, in_group, [])
-            evaluative = [e.sentence for e in ranked if classify([e.sentence])[0] != NEUTRAL]
-            general.extend((evaluative or [e.sentence for e in ranked])[:PER_PASSAGE])
+            said = sorted(in_group, key=lambda s: -ctx.wording.information(s.text))
+            general.extend(said[:PER_PASSAGE])
         spread = ", ".join(f"{n} {label}" for label, n in labels.most_common())
         head = (f"{ctx.who(admin)} tar upp {len(measures)} åtgärder ({spread})"
                 if measures else f"{ctx.who(admin)} tar inte upp någon enskild åtgärd")
