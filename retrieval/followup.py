@@ -28,6 +28,8 @@ förvaltning stadsdelen stadsdel kontoret åtgärd åtgärden åtgärderna punkt
 rekommendation rekommendationen motsvarande likadant detsamma dess deras sin sitt sina
 and what about how for the same then
 """.split())
+# Words that point back at what the previous question was about.
+_ANAPHORA = re.compile(r"\b(det|den|dem|de|deras|dess|detta|dessa|denna|där|dit|man|sådan\w*)\b")
 _CONNECTOR = re.compile(r"(\s*,\s*|\s+(och|samt|eller|and)\s+)$", re.IGNORECASE)
 
 
@@ -113,6 +115,13 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
             subjects.append(Mention(-1, -1, fuzzy[0], "admin"))
             rest.remove(word)
     content = [w for w in rest if w not in _FILLER and not w.isdigit()]
+    if not (subjects or measures) and _ANAPHORA.search(q.lower()):
+        # "Vad vill man få reda på med det?": the pronoun points at the previous
+        # question's subject and topic, which the search needs to find it.
+        previous = nfc(history_questions[-1].strip())
+        if subject_mentions(previous, vocab) or measure_mentions(previous):
+            return _suffix(q, f"om {previous.rstrip('?').strip()}")
+        return question
     if content or not (subjects or measures) or (subjects and measures):
         return question  # a complete question, or nothing to carry over
 

@@ -255,6 +255,11 @@ def _commission_sentences(index: OpenIndex, group: str, chunks: list[Chunk]
     return out
 
 
+def sums_up(text: str) -> bool:
+    """A sentence about the commission's reports or recommendations as a whole."""
+    return bool(_SUMMARY.search(normalize_for_match(text)))
+
+
 class StatementsView:
     """Statements restricted to some sources: what a source filter in the app means."""
 

@@ -89,7 +89,7 @@ class OfflineAnswerer:
                 and len(filters.administrations) == 1:
             detected = copy.copy(detected)
             detected.administrations = list(filters.administrations)
-        planner = Planner(statements, self.wording, self.resolver, self.kind_of)
+        planner = Planner(statements, self.wording, self.resolver, self.searcher.vocab)
         plan = planner.run(question, detected, self._query(question),
                            _measure_votes(result.passages), english=is_english(question),
                            kinds_filter=filters.kinds if filters else None)

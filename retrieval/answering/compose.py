@@ -110,12 +110,14 @@ class Context:
         return Cites(self)
 
     def rank(self, plan: QuestionPlan, sentences: list[Sentence],
-             measures: list[MeasureKey] | None = None) -> list[Evidence]:
+             measures: list[MeasureKey] | None = None, *, broad: bool = False
+             ) -> list[Evidence]:
         return self.ranker.run(sentences, query=self.query, topic=plan.topic.words,
                                passage_rank=self.passage_rank,
                                measures=measures if measures is not None
                                else plan.topic.measures,
-                               wanted=plan.answer_type, question=plan.question)
+                               wanted=plan.answer_type, question=plan.question,
+                               broad=broad)
 
     def stance(self, admin: str, key: MeasureKey) -> Stance:
         return stance_of(self.statements, admin, *key)

@@ -20,11 +20,18 @@ import numpy as np
 
 from retrieval.answering.meaning import Meaning
 from retrieval.answering.wording import AnswerType, Wording
-from retrieval.statements import MeasureKey, Sentence
+from retrieval.statements import MeasureKey, Sentence, sums_up
 
 WORDING = 0.2
 PASSAGE = 0.2
 ON_MEASURE = 0.05
+# A sentence summing up the commission's reports ("I rapporterna beskrivs åtgärder som
+# staden kan vidta …") reads close to many questions but answers none.
+SUMMARY_PENALTY = 0.05
+# A number or time question is answered by a sentence with a number or date that also
+# holds this share of the question's topic words ("När öppnade Älvsjö sitt
+# medborgarkontor?" is not answered by a date in a sentence on the budget).
+FACT_WORDING = 0.1
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,11 @@ class EvidenceRanker:
 
     def run(self, sentences: list[Sentence], *, query: np.ndarray | None, topic: list[str],
             passage_rank: dict[str, int], measures: list[MeasureKey] | None = None,
-            wanted: AnswerType = "any", question: str = "") -> list[Evidence]:
-        """The sentences best first (ties in document order)."""
+            wanted: AnswerType = "any", question: str = "", broad: bool = False
+            ) -> list[Evidence]:
+        """The sentences best first (ties in document order). `broad`: the candidates are
+        a whole section or more, not one measure's text, so a fact must also match the
+        topic's words (FACT_WORDING)."""
         if not sentences:
             return []
         cos = self.meaning.cosines(sentences, query)
@@ -55,8 +65,11 @@ class EvidenceRanker:
             rank = passage_rank.get(s.group)
             score = float(c) + WORDING * words \
                 + (PASSAGE / (1 + rank) if rank is not None else 0.0) \
-                + (ON_MEASURE if wanted_measures & set(s.measures) else 0.0)
-            out.append(Evidence(s, score, float(c), words,
-                                self.wording.fits(s.text, wanted, question)))
+                + (ON_MEASURE if wanted_measures & set(s.measures) else 0.0) \
+                - (SUMMARY_PENALTY if sums_up(s.text) else 0.0)
+            fits = self.wording.fits(s.text, wanted, question) and (
+                not broad or wanted not in ("number", "time") or not topic
+                or words >= FACT_WORDING)
+            out.append(Evidence(s, score, float(c), words, fits))
         order = sorted(range(len(out)), key=lambda i: (-out[i].score, i))
         return [out[i] for i in order]

@@ -18,7 +18,8 @@ from retrieval.answering.measures import MeasureKey, MeasureResolver, Resolved
 from retrieval.answering.wording import AnswerType, Wording, answer_type
 from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
 from retrieval.statements import Statements
-from retrieval.understand import Detected
+from retrieval.followup import subject_mentions
+from retrieval.understand import Detected, Vocabulary, understand
 
 PlanShape = Literal[
     "position", "fact", "list_by_stance", "count", "compare", "profile", "inverse",
@@ -63,6 +64,10 @@ _LIST_Q = re.compile(r"^(vilka|vilken|which)\b|\bvilka (stadsdel|förvaltning|n�
                      r"|\bvilka har\b|\blista\b")
 _SILENCE = re.compile(r"\b(inte (skickat|lämnat|svarat|kommenterat|yttrat)|saknar skrivelse"
                       r"|skrivelse saknas|inget svar|inga (svar|kommentarer))\b")
+# Words before a district's name that make it a place, not the one asked.
+# ("i Skärholmen", "t.ex. Husby och Skärholmen": one more place may come before it).
+_PLACE_BEFORE = re.compile(r"(\bi|\bt\.?\s?ex\.?|\bbl\.?\s?a\.?|\bexempelvis|\bsåsom|\bsom)"
+                           r"(\s+[\w-]+(\s+och|\s*,))?\s*$")
 _NEGATION = re.compile(r"\b(inte|ej|aldrig|saknar|saknas|ingen|inget|utan|no|not|didn)\b")
 _ANSWERED = re.compile(r"\b(svarat|kommenterat|kommenterar|yttrat|yttrar|lämnat|tar upp|tagit upp"
                        r"|skrivit)\b")
@@ -138,16 +143,17 @@ class Planner:
     """Question → QuestionPlan, from what `understand` detected plus structure and meaning."""
 
     def __init__(self, statements: Statements, wording: Wording, resolver: MeasureResolver,
-                 kind_of: dict[str, str]) -> None:
+                 vocab: Vocabulary) -> None:
+        self.vocab = vocab
         self.statements = statements
         self.wording = wording
         self.resolver = resolver
-        self.kind_of = kind_of
+        self.kind_of = vocab.kind_of
 
     def run(self, question: str, detected: Detected, query_vector, passage_measures: dict,
             english: bool = False, kinds_filter: list[str] | None = None) -> QuestionPlan:
         q = normalize_for_match(question)
-        admins = list(detected.administrations)
+        admins = self._subjects(question, list(detected.administrations))
         kinds = list(detected.kinds) or list(kinds_filter or [])
         words = self.wording.topic(question, detected.reports)
         topic = Topic(reports=list(detected.reports), words=words)
@@ -204,6 +210,30 @@ class Planner:
         if not topic.measures and plan.shape in _NEEDS_MEASURE and not about_report:
             self._resolve(plan, question, query_vector, passage_measures)
         return plan
+
+    def _subjects(self, question: str, admins: list[str]) -> list[str]:
+        """The administrations a question asks about, less districts it names as places
+        ("… profilprojekten i t.ex. Husby och Skärholmen" is not asking Skärholmen)."""
+        if len(admins) < 2:
+            return admins
+        places: set[str] = set()
+        previous_place = False
+        order: list[str] = []
+        for m in subject_mentions(question, self.vocab):
+            if m.kind != "admin":
+                continue
+            name = understand(m.text, self.vocab).administrations
+            order += [n for n in name if n in admins and n not in order]
+            before = normalize_for_match(question[:m.start])[-40:]
+            place = bool(_PLACE_BEFORE.search(before)) or (
+                previous_place and bool(re.search(r"(\boch|,)\s*$", before)))
+            if place and name and self.kind_of.get(name[0]) == STADSDEL:
+                places.add(name[0])
+            previous_place = place
+        # In the order the question names them.
+        admins = order + [a for a in admins if a not in order]
+        kept = [a for a in admins if a not in places]
+        return kept or admins
 
     def _one_administration(self, q: str, topic: Topic, stance: str | None,
                             wanted: AnswerType) -> PlanShape:

@@ -24,7 +24,7 @@ class FactComposer:
             return Composed("\n".join(lines), f"Enligt {admin}: {first}", cites)
         candidates = [s for p in ctx.passages[:PASSAGES]
                       for s in ctx.statements.of_group(p.id)]
-        ranked = ctx.rank(plan, candidates)
+        ranked = ctx.rank(plan, candidates, broad=True)
         picked = pick(ranked, limit=QUOTES, need_fit=plan.answer_type != "any")
         if not picked:
             return Refusal("ingen mening i de närmaste avsnitten innehåller det som efterfrågas")

@@ -59,7 +59,7 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
         return lines or Refusal(f"{admin} säger inget om åtgärden")
     # A topic (or a measure found by meaning): the administration's best sentences.
     own = statements.of_administration(admin)
-    ranked = ctx.rank(plan, own)
+    ranked = ctx.rank(plan, own, broad=True)
     fitting = [e for e in ranked if e.fits]
     if not fitting:
         return Refusal(f"ingen mening i {admin}s skrivelse innehåller det som efterfrågas")
