@@ -94,6 +94,9 @@ class Topic:
     reports: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)  # topic stems
     confidence: float = 0.0  # for a measure found by meaning: its lead over the next
+    # The measure the question means among all of the annex's, whoever addresses it: a
+    # named administration that does not address it has not written about the topic.
+    annex_measure: tuple[str, str] | None = None
 
     def describe(self) -> str:
         parts = []
@@ -209,6 +212,12 @@ class Planner:
             and bool(_ANSWERED.search(q))
         if not topic.measures and plan.shape in _NEEDS_MEASURE and not about_report:
             self._resolve(plan, question, query_vector, passage_measures)
+        if plan.shape in ("position", "fact") and len(admins) == 1 \
+                and topic.measures_by not in ("number", "title"):
+            found = self.resolver.run(question, topic.words, query_vector, passage_measures,
+                                      set(self.statements.measures))
+            if found.by == "meaning" and found.measures:
+                topic.annex_measure = found.measures[0]
         return plan
 
     def _subjects(self, question: str, admins: list[str]) -> list[str]:

@@ -32,15 +32,20 @@ rekommendation rekommendationen sina sin sitt egen eget egna också även
 lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp nämner frågan
 yttrar yttra uttalar uttala ställning tagit tar hållbarhetskommissionens rekommendationer
 rekommendationerna förbehåll förbehållen villkor sammanfatta svar svaret svarar jämför
-gillar emot nej tycka skeptisk skeptiska tanken idén tanke idé delar del
+gillar emot nej tycka skeptisk skeptiska tanken idén tanke idé delar del arbetet arbete
 what does do did the a an of to in on for about how which who view think say says position
 committee committees district districts administration administrations council councils
 """.split())
+# The commission's name says what all of the annex is about, not what a question is.
+_COMMISSION_NAME = re.compile(r"((kommissionen|kommission) för )?(ett )?socialt hållbart stockholm")
 _ENGLISH = frozenset("""the what which how does do did is are of to about for with and who
 when where their its any council committee administration district view think""".split())
 _NUMBER_Q = re.compile(r"\b(hur (mycket|många|stor|stora|lång|ofta)|vad kostar|how (much|many)"
                        r"|antal|hur stor (andel|del))\b")
 # "När …?" asks for a time; "… när förslagen genomförs" does not.
+# "Hur många elever …", "hur mycket pengar …": the thing counted.
+_COUNTED = re.compile(r"\b(?:hur (?:många|mycket)|hur stor (?:andel|del) av(?: de| alla)?)"
+                      r" (?P<noun>[a-zåäö]{4,})")
 _TIME_Q = re.compile(r"^(när|vilket år|vilken tidpunkt|when)\b|\bnär (ska|antogs|öppnade|startade"
                      r"|började|infördes|blev)\b")
 _ACTOR_Q = re.compile(r"^(vem|vilka samarbetar|who)\b|\bvem (ska|är|har|vill)\b|\bansvar(ig|et)\b")
@@ -115,7 +120,7 @@ class Wording:
     def without_reports(self, question: str, reports: list[str]) -> str:
         """The normalised question less the names of the reports it mentions ("Från delad
         till enad stad" names no city, "Stad i samverkan" no organisation)."""
-        q = normalize_for_match(question)
+        q = _COMMISSION_NAME.sub(" ", normalize_for_match(question))
         for report in reports:
             for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")
@@ -150,6 +155,16 @@ class Wording:
         """How much a sentence says: the IDF mass of its words (names, numbers and rare
         terms weigh most). A summary quotes the sentences that say most."""
         return sum(self.idf.get(t, self.max_idf) for t in self.tokens(text))
+
+    def counted(self, question: str) -> str | None:
+        """The stem of what a number question counts ("elever" in "Hur många elever …")."""
+        m = _COUNTED.search(normalize_for_match(question))
+        found = stems(m.group("noun")) if m else []
+        return found[0] if found else None
+
+    def names_counted(self, text: str, counted: str) -> bool:
+        return any(stem_matches(counted, t) or stem_matches(t, counted)
+                   for t in self.tokens(text))
 
     def known(self, topic: list[str]) -> list[str]:
         return [t for t in topic if t in self.idf]

@@ -25,6 +25,11 @@ class FactComposer:
         candidates = [s for p in ctx.passages[:PASSAGES]
                       for s in ctx.statements.of_group(p.id)]
         ranked = ctx.rank(plan, candidates, broad=True)
+        counted = ctx.wording.counted(plan.question) if plan.answer_type == "number" else None
+        if counted:
+            # Over the whole annex, a number answers only when it counts the asked thing
+            # ("Hur många elever …" is not answered by "hälften av alla deltagare").
+            ranked = [e for e in ranked if ctx.wording.names_counted(e.sentence.text, counted)]
         picked = pick(ranked, limit=QUOTES, need_fit=plan.answer_type != "any")
         if not picked:
             return Refusal("ingen mening i de närmaste avsnitten innehåller det som efterfrågas")

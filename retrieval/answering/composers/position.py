@@ -57,6 +57,9 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
             lines.append(head)
             lines.extend(quote_lines(cites, picked))
         return lines or Refusal(f"{admin} säger inget om åtgärden")
+    if gap and topic.annex_measure is not None and topic.annex_measure not in addressed:
+        return Refusal(f"{admin} tar inte upp åtgärd {topic.annex_measure[1]}, som frågan "
+                       "gäller, i sin skrivelse")
     # A topic (or a measure found by meaning): the administration's best sentences.
     own = statements.of_administration(admin)
     ranked = ctx.rank(plan, own, broad=True)
