@@ -369,7 +369,7 @@ def _render_turn(service: Service, turn: dict, feedback_path: str) -> None:
     with st.chat_message("user"):
         st.markdown(inline_markdown(turn["question"]))
         if turn["searched"]:
-            st.caption("Sökte på: " + inline_markdown(turn["searched"]))
+            st.caption("Kompletterad fråga: " + inline_markdown(turn["searched"]))
         if turn.get("filters"):
             st.caption("Filter: " + inline_markdown(turn["filters"]))
     with st.chat_message("assistant"):
@@ -379,6 +379,9 @@ def _render_turn(service: Service, turn: dict, feedback_path: str) -> None:
             return
         for notice in data["notices"]:
             st.info(inline_markdown(notice), icon=":material/info:")
+        if data.get("searched_for"):
+            # The plan: who, what and which shape of answer the question was read as.
+            st.caption(inline_markdown(data["searched_for"]))
         _render_answer_text(data)
         if data["citations"]:
             st.markdown("**Källor**")

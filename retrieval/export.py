@@ -139,10 +139,12 @@ def conversation_markdown(turns: Sequence[dict], title: str = "Nämndsvar – sa
     for i, turn in enumerate(turns, start=1):
         out += [f"## Fråga {i}: {inline_markdown(turn.get('question', ''))}", ""]
         if turn.get("searched"):
-            out += [f"*Sökte på: {inline_markdown(turn['searched'])}*", ""]
+            out += [f"*Kompletterad fråga: {inline_markdown(turn['searched'])}*", ""]
         if turn.get("filters"):
             out += [f"*Filter: {inline_markdown(turn['filters'])}*", ""]
         answer = turn.get("answer")
+        if answer and answer.get("searched_for"):
+            out += [f"*{inline_markdown(answer['searched_for'])}*", ""]
         if not answer:
             out += [inline_markdown(turn.get("error") or "Inget svar."), ""]
             continue

@@ -32,7 +32,6 @@ from retrieval.langchain_adapters import NamndsvarRetriever, passages_from_docum
 from retrieval.prompts import render
 from retrieval.search import Filters, Passage
 from retrieval.statements import Sentence
-from retrieval.understand import understand
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -141,12 +140,13 @@ def format_passages(passages: list[Passage]) -> str:
                        for n, p in enumerate(passages, start=1))
 
 
-def build_messages(question: str, passages: list[Passage]) -> list:
+def build_messages(question: str, passages: list[Passage], plan: str = "") -> list:
     from langchain_core.messages import HumanMessage, SystemMessage
 
     return [SystemMessage(content=render("answer_system")),
             HumanMessage(content=render("answer_user", question=_defang(question),
-                                        passages=format_passages(passages)))]
+                                        passages=format_passages(passages),
+                                        plan=_defang(plan) or "(ingen plan)"))]
 
 
 # -- reading the model's answer ---------------------------------------------------------
@@ -374,24 +374,29 @@ class LLMAnswerer:
     def answer(self, question: str, filters: Filters | None = None) -> Answer:
         t0 = time.perf_counter()
         q, notices = clean_question(question, self.settings.max_question_chars)
-        # The same LangChain retriever a user's own chain would use.
+        # The plan and its evidence come from the offline answerer: the model answers the
+        # same reading of the question, from the passages the plan's composer cited first,
+        # then the LangChain retriever's (the one a user's own chain would use).
+        offline = self.offline.answer(q, filters=filters)
+        if not offline.grounded:
+            offline.notices.insert(0, "Planen hittade inget i bilagan som besvarar frågan; "
+                                      "språkmodellen anropades inte.")
+            return offline
         searcher = self.offline.searcher
         retriever = NamndsvarRetriever(searcher=searcher, k=SEARCH_K, filters=filters)
         found = passages_from_documents(retriever.invoke(q), searcher.index)
-        detected = understand(q, searcher.vocab)
+        detected = offline.detected
         search_ms = _ms(t0)
-        passages = found[:MAX_PASSAGES]
-        if not passages:
-            return self._fallback(question, filters, "Sökningen gav inga avsnitt att ge "
-                                  "språkmodellen" + _INSTEAD, 0.0)
+        passages = _plan_first([c.passage for c in offline.citations], found)
         t1 = time.perf_counter()
         try:
-            messages = build_messages(q, passages)
+            messages = build_messages(q, passages, offline.plan.describe() if offline.plan
+                                      else "")
             text = _text_of(self._invoke(messages))
         except _model_failures() as exc:  # the offline answer, never an error
             reason = failure_reason(exc, self.settings)
             log.warning("LLM failed, offline fallback: %s", reason, exc_info=exc)
-            return self._fallback(question, filters, reason + _INSTEAD, _ms(t1))
+            return self._fallback(question, filters, reason + _INSTEAD, _ms(t1), offline)
         llm_ms = _ms(t1)
         t2 = time.perf_counter()
 
@@ -403,12 +408,13 @@ class LLMAnswerer:
             timings["answer"] = _ms(t2)
             timings["total"] = _ms(t0)
             return Answer(q, bare, self.mode, False, [], found, detected, passages[:3],
-                          notices, timings, shape="not_in_annex", direct=NOT_IN_ANNEX)
+                          notices, timings, shape="not_in_annex", direct=NOT_IN_ANNEX,
+                          plan=offline.plan)
 
         if not order:
             log.warning("LLM answer without a valid citation, offline fallback "
                         "(invalid markers: %s)", invalid)
-            return self._fallback(question, filters, NO_VALID_CITATIONS, llm_ms)
+            return self._fallback(question, filters, NO_VALID_CITATIONS, llm_ms, offline)
         if invalid:
             notices.append("Källhänvisningar som inte pekar på något givet avsnitt togs bort: "
                            + ", ".join(f"[{x}]" for x in invalid))
@@ -418,7 +424,7 @@ class LLMAnswerer:
         # The model's own text is the answer; its quotes are the cited passages' sentences.
         return Answer(q, new_text, self.mode, True, citations, found, detected, [], notices,
                       timings, shape="llm", direct=next(iter(new_text.splitlines()), ""),
-                      quotes=[Quote.of(c) for c in citations])
+                      quotes=[Quote.of(c) for c in citations], plan=offline.plan)
 
     def _citations(self, text: str, cited: list[Passage]) -> list[Citation]:
         units = _units(text)
@@ -452,12 +458,23 @@ class LLMAnswerer:
         return box.get("result")
 
     def _fallback(self, question: str, filters: Filters | None, notice: str,
-                  llm_ms: float) -> Answer:
-        answer = self.offline.answer(question, filters=filters)
+                  llm_ms: float, offline: Answer | None = None) -> Answer:
+        answer = offline or self.offline.answer(question, filters=filters)
         answer.mode = FALLBACK_MODE
         answer.notices.insert(0, notice)
         answer.timings_ms["llm"] = llm_ms
         return answer
+
+
+def _plan_first(planned: list[Passage], found: list[Passage]) -> list[Passage]:
+    """The plan's cited passages, then the retriever's others, up to MAX_PASSAGES."""
+    out: list[Passage] = []
+    seen: set[str] = set()
+    for p in [*planned, *found]:
+        if p.id not in seen:
+            seen.add(p.id)
+            out.append(p)
+    return out[:MAX_PASSAGES]
 
 
 def _ms(since: float) -> float:

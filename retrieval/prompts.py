@@ -20,7 +20,7 @@ PROMPT_DIR = bundled("prompts")
 # Each prompt and the placeholders it must hold (and may only hold).
 PROMPTS: dict[str, frozenset[str]] = {
     "answer_system": frozenset(),
-    "answer_user": frozenset({"question", "passages"}),
+    "answer_user": frozenset({"question", "passages", "plan"}),
 }
 
 # "{{" and "}}" are literal braces (as in str.format); "{name}" is a placeholder.

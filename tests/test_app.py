@@ -127,7 +127,9 @@ def test_follow_up_is_rewritten_and_answered_about_the_new_administration(at) ->
     user = [m for m in at.chat_message if m.name == "user"][-1]
     assert user.markdown[0].value == "Och Skärholmen?"
     assert [c.value for c in user.caption] == [
-        "Sökte på: Vad tycker Skärholmen om lotsar för civilsamhället?"]
+        "Kompletterad fråga: Vad tycker Skärholmen om lotsar för civilsamhället?"]
+    plan = [c.value for c in last_answer(at).caption if c.value.startswith("Sökte på")]
+    assert plan and "Skärholmen" in plan[0], plan
     labels = citation_labels(last_answer(at))
     assert labels and all("Skärholmen" in label for label in labels)
 

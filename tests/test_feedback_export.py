@@ -104,7 +104,7 @@ def test_conversation_markdown_holds_questions_quotes_and_sources() -> None:
     assert "Farsta \\(Farsta stadsdelsnämnd\\) – Stad i samverkan – åtgärd 4\\.1\\.1" in md
     assert "bilaga\\.txt" in md
     assert "## Fråga 2: Och \\<b\\>Solna\\</b\\>?" in md
-    assert "*Sökte på: Vad tycker Solna om lotsar?*" in md
+    assert "*Kompletterad fråga: Vad tycker Solna om lotsar?*" in md
     assert "Närliggande avsnitt (stöder inget svar)" in md
     assert "OBS: Frågan kortades" in md
     assert "Skriv en fråga" in md

@@ -163,11 +163,34 @@ def test_only_invalid_citations_fall_back(service: Service) -> None:
 
 
 def test_obeyed_injection_falls_back_to_offline(service: Service) -> None:
-    answer = ask(service, FakeListChatModel(responses=[POEM]), INJECTION)
+    # The plan answers the question part, so the model is asked – and obeys the injection.
+    answer = ask(service, FakeListChatModel(responses=[POEM]), f"{ALVSJO} {INJECTION}")
     assert_fallback(answer, NO_VALID_CITATIONS)
+    assert "Katten" not in answer.answer
+    assert answer.grounded and all(c.passage.administration == "Älvsjö"
+                                   for c in answer.citations)
+
+
+def test_a_question_the_plan_cannot_answer_never_reaches_the_model(service: Service) -> None:
+    model = RecordingFake(responses=[POEM])
+    answer = ask(service, model, INJECTION)
+    assert model.seen == []
     assert answer.answer.startswith(NOT_IN_ANNEX)
     assert not answer.grounded and not answer.citations
-    assert "Katten" not in answer.answer
+    assert "språkmodellen anropades inte" in answer.notices[0]
+
+
+def test_the_model_answers_from_the_plan_and_its_passages_first(service: Service) -> None:
+    offline = service.ask(ALVSJO)
+    model = RecordingFake(responses=[GOOD])
+    answer = ask(service, model)
+    user = model.seen[0][-1].content
+    assert offline.plan is not None and offline.plan.describe() in user
+    # The passages the plan's composer cited are numbered first, in its order.
+    planned = [c.passage for c in offline.citations]
+    for i, passage in enumerate(planned, start=1):
+        assert f"[{i}] {passage.administration}" in user, (i, passage.administration)
+    assert answer.plan is not None and answer.plan.shape == offline.plan.shape
 
 
 def test_not_in_annex_from_the_model(service: Service) -> None:

@@ -31,8 +31,8 @@ def test_check_prompts_passes_for_the_shipped_prompts() -> None:
     check_prompts()
 
 
-def test_answer_user_needs_question_and_passages() -> None:
-    assert {"question", "passages"} <= PROMPTS["answer_user"]
+def test_answer_user_needs_question_passages_and_plan() -> None:
+    assert {"question", "passages", "plan"} <= PROMPTS["answer_user"]
 
 
 def test_system_prompt_holds_the_rules() -> None:
@@ -47,8 +47,10 @@ def test_system_prompt_holds_the_rules() -> None:
 
 def test_render_fills_placeholders_and_keeps_braces_in_values() -> None:
     passages = "[1] Farsta – ”{question}” och {0} och {{ och }} och {passages}"
-    out = render("answer_user", question="Vad tycker {Farsta}?", passages=passages)
+    out = render("answer_user", question="Vad tycker {Farsta}?", passages=passages,
+                 plan="Sökte på Farsta · svarstyp: {plan}")
     assert "Vad tycker {Farsta}?" in out
+    assert "Sökte på Farsta · svarstyp: {plan}" in out
     assert passages in out  # inserted verbatim, never read as placeholders
     assert "{question}" not in out.replace(passages, "")
 
@@ -57,7 +59,7 @@ def test_render_rejects_missing_and_unknown_values() -> None:
     with pytest.raises(PromptError, match="saknade värden"):
         render("answer_user", question="x")
     with pytest.raises(PromptError, match="okända värden"):
-        render("answer_user", question="x", passages="y", extra="z")
+        render("answer_user", question="x", passages="y", plan="p", extra="z")
 
 
 def test_unknown_prompt_name() -> None:
@@ -75,7 +77,7 @@ def test_prompt_missing_a_placeholder_raises(tmp_path: Path) -> None:
     d = _copy_prompts(tmp_path)
     (d / "answer_user.md").write_text("Fråga: {question}\n(inga avsnitt)", encoding="utf-8")
     with pytest.raises(PromptError, match=r"saknar \{passages\}"):
-        render("answer_user", prompt_dir=d, question="x", passages="y")
+        render("answer_user", prompt_dir=d, question="x", passages="y", plan="p")
     with pytest.raises(PromptError, match="answer_user"):
         check_prompts(d)
 
@@ -89,8 +91,10 @@ def test_prompt_with_an_unknown_placeholder_raises(tmp_path: Path) -> None:
 
 def test_literal_braces_in_a_prompt_are_written_doubled(tmp_path: Path) -> None:
     d = _copy_prompts(tmp_path)
-    (d / "answer_user.md").write_text("{{json}} {question} {passages}", encoding="utf-8")
-    assert render("answer_user", prompt_dir=d, question="q", passages="p") == "{json} q p"
+    (d / "answer_user.md").write_text("{{json}} {question} {passages} {plan}",
+                                      encoding="utf-8")
+    assert render("answer_user", prompt_dir=d, question="q", passages="p",
+                  plan="x") == "{json} q p x"
 
 
 def test_missing_prompt_file_raises(tmp_path: Path) -> None:

@@ -14,7 +14,16 @@ from retrieval.answering.evidence import Evidence, EvidenceRanker
 from retrieval.answering.plan import QuestionPlan
 from retrieval.answering.wording import Wording
 from retrieval.search import Passage
-from retrieval.stance import FORBEHALL, INGEN, NEUTRAL, POSITIV, TVEKSAM, AVVISANDE, Stance, stance_of
+from retrieval.stance import (
+    AVVISANDE,
+    FORBEHALL,
+    INGEN,
+    NEUTRAL,
+    POSITIV,
+    TVEKSAM,
+    Stance,
+    stance_of,
+)
 from retrieval.statements import MeasureKey, Sentence, Statements
 
 LABEL_ORDER = (POSITIV, FORBEHALL, TVEKSAM, AVVISANDE, NEUTRAL)

@@ -69,7 +69,8 @@ class EvidenceRanker:
                 - (SUMMARY_PENALTY if sums_up(s.text) else 0.0)
             fits = self.wording.fits(s.text, wanted, question) and (
                 not broad or wanted not in ("number", "time") or not topic
-                or words >= FACT_WORDING)
+                or words >= FACT_WORDING) and (
+                not broad or wanted != "number" or self.wording.number_near_topic(s.text, topic))
             out.append(Evidence(s, score, float(c), words, fits))
         order = sorted(range(len(out)), key=lambda i: (-out[i].score, i))
         return [out[i] for i in order]

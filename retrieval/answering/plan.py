@@ -16,9 +16,9 @@ from ingest.text import normalize_for_match
 from ingest.text.groups import group_noun
 from retrieval.answering.measures import MeasureKey, MeasureResolver, Resolved
 from retrieval.answering.wording import AnswerType, Wording, answer_type
+from retrieval.followup import subject_mentions
 from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
 from retrieval.statements import Statements
-from retrieval.followup import subject_mentions
 from retrieval.understand import Detected, Vocabulary, understand
 
 PlanShape = Literal[
@@ -216,7 +216,7 @@ class Planner:
                 and topic.measures_by not in ("number", "title"):
             found = self.resolver.run(question, topic.words, query_vector, passage_measures,
                                       set(self.statements.measures))
-            if found.by == "meaning" and found.measures:
+            if found.measures:
                 topic.annex_measure = found.measures[0]
         return plan
 

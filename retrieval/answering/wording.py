@@ -156,6 +156,28 @@ class Wording:
         terms weigh most). A summary quotes the sentences that say most."""
         return sum(self.idf.get(t, self.max_idf) for t in self.tokens(text))
 
+    def number_near_topic(self, text: str, topic: list[str], reach: int = 4) -> bool:
+        """Some number in the text stands within `reach` words of a topic word: the
+        number is a quantity of what is asked ("5 miljoner … besökare om året" for "Hur
+        många … varje år"), not of something else ("Två av förslagen …")."""
+        if not topic:
+            return True
+        t = normalize_for_match(text)
+        tokens = t.split()
+        starts = []
+        pos = 0
+        for tok in tokens:
+            pos = t.index(tok, pos)
+            starts.append(pos)
+            pos += len(tok)
+        for m in _NUMBER.finditer(t):
+            i = next((k for k, s in enumerate(starts) if s + len(tokens[k]) > m.start()),
+                     len(tokens) - 1)
+            window = " ".join(tokens[max(0, i - reach):i + reach + 1])
+            if self.coverage(topic, window) > 0:
+                return True
+        return False
+
     def counted(self, question: str) -> str | None:
         """The stem of what a number question counts ("elever" in "Hur många elever …")."""
         m = _COUNTED.search(normalize_for_match(question))

@@ -20,8 +20,8 @@ class FactComposer:
             lines = position_lines(plan, ctx, admin, cites, with_stance=False)
             if isinstance(lines, Refusal):
                 return lines
-            first = cites.quotes[0].text if cites.quotes else ""
-            return Composed("\n".join(lines), f"Enligt {admin}: {first}", cites)
+            # The direct answer is the best sentence itself, verbatim and attributed.
+            return Composed("\n".join(lines), f"Enligt {admin}: {cites.quotes[0].text}", cites)
         candidates = [s for p in ctx.passages[:PASSAGES]
                       for s in ctx.statements.of_group(p.id)]
         ranked = ctx.rank(plan, candidates, broad=True)

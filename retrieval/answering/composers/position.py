@@ -51,11 +51,10 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
                 continue
             head = f"{ctx.who(admin)} om {ctx.measure_label(key)}"
             if with_stance:
-                head += f": {cites.stance(stance).markdown}."
+                lines.append(head + f": {cites.stance(stance).markdown}.")
+                lines.extend(quote_lines(cites, picked))
             else:
-                head += ":"
-            lines.append(head)
-            lines.extend(quote_lines(cites, picked))
+                lines.extend(fact_lines(head, cites, picked))
         return lines or Refusal(f"{admin} säger inget om åtgärden")
     if gap and topic.annex_measure is not None and topic.annex_measure not in addressed:
         return Refusal(f"{admin} tar inte upp åtgärd {topic.annex_measure[1]}, som frågan "
@@ -91,9 +90,15 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
             claim = cites.stance(Stance(admin, None, None, label, trigger, reservation, None))
             lines.append(f"{ctx.who(admin)}: {claim.markdown}.")
         else:
-            lines.append(f"{ctx.who(admin)}:")
+            return fact_lines(ctx.who(admin), cites, picked)
     lines.extend(quote_lines(cites, picked))
     return lines
+
+
+def fact_lines(head: str, cites: Cites, picked: list) -> list[str]:
+    """A fact: the best sentence on the first line (the direct answer), the others below."""
+    first = cites.quote(picked[0])
+    return [f"{head}: {first.markdown}", *quote_lines(cites, picked[1:])]
 
 
 class PositionComposer:
