@@ -75,7 +75,10 @@ class OfflineAnswerer:
                           direct=f"{NOT_IN_ANNEX}: {reason}.", plan=plan)
         notices.extend(composed.notices)
         cites = composed.cites
-        return Answer(q, composed.text, self.mode, True, cites.items, result.passages,
+        text = composed.text
+        if result.detected.ambiguous_measures:
+            text = self._ambiguity(result.detected, statements) + "\n\n" + text
+        return Answer(q, text, self.mode, True, cites.items, result.passages,
                       result.detected, [], notices, timings, shape=plan.shape,
                       direct=composed.direct, stances=cites.stances, quotes=cites.quotes,
                       plan=plan)
@@ -113,6 +116,16 @@ class OfflineAnswerer:
                       query=self._query(plan.question), kind_of=self.kind_of,
                       committee_of=self.committee_of)
         return COMPOSERS[plan.shape].run(plan, ctx)
+
+    def _ambiguity(self, detected, statements: Statements) -> str:
+        """Say so when a number names a measure in two reports, and which ones."""
+        lines = []
+        for number in detected.ambiguous_measures:
+            named = [statements.measures[k] for k in detected.measures
+                     if k[1] == number and k in statements.measures]
+            lines.append(f"Åtgärd {number} finns i två delrapporter: " + " och ".join(
+                f"i ”{m.report}” (*{m.title}*)" for m in named) + ".")
+        return "\n".join(lines)
 
     def _query(self, question: str):
         if not self.meaning.available:

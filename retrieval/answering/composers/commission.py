@@ -25,24 +25,31 @@ class CommissionTextComposer:
         keys = [k for k in plan.topic.measures if k in commission]
         if not keys:
             return Refusal("bilagan återger inte kommissionens text om den åtgärden")
-        key = keys[0]
-        sentences = [s for s in commission[key] if s.role != "heading"]
         q = normalize_for_match(plan.question)
         role = next((r for r, pattern in _ROLE_ASKED if pattern.search(q)), None)
-        ranked = ctx.rank(plan, sentences, [key])
-        if role is not None:
-            ranked = [e for e in ranked if e.sentence.role == role] + \
-                [e for e in ranked if e.sentence.role != role]
-        picked = pick(ranked, limit=1 if role == "responsible" else QUOTES,
-                      need_fit=plan.answer_type not in ("any", "actor"))
-        if not picked:
-            return Refusal("kommissionens text om åtgärden innehåller inte det som efterfrågas")
         cites = ctx.cites()
-        where = picked[0].administration
-        head = (f"**Kommissionens text** om {ctx.measure_label(key)}, återgiven i bilagan "
-                f"(i {where}s avsnitt; det är kommissionens förslag, inte en förvaltnings "
-                "ställning):")
-        lines = [head]
-        for s in sorted(picked, key=lambda s: s.start):
-            lines.append(f"- {cites.quote(s).markdown}")
-        return Composed("\n".join(lines), f"Kommissionen: {picked[0].flat}", cites)
+        lines: list[str] = []
+        direct = ""
+        # Two measures only where one number is in two reports: each is shown.
+        for key in keys[:2]:
+            sentences = [s for s in commission[key] if s.role != "heading"]
+            ranked = ctx.rank(plan, sentences, [key])
+            if role is not None:
+                ranked = [e for e in ranked if e.sentence.role == role] + \
+                    [e for e in ranked if e.sentence.role != role]
+            picked = pick(ranked, limit=1 if role == "responsible" else QUOTES,
+                          need_fit=plan.answer_type not in ("any", "actor"))
+            if not picked:
+                continue
+            where = picked[0].administration
+            if lines:
+                lines.append("")
+            lines.append(f"**Kommissionens text** om {ctx.measure_label(key)}, återgiven i "
+                         f"bilagan (i {where}s avsnitt; det är kommissionens förslag, inte en "
+                         "förvaltnings ställning):")
+            lines.extend(f"- {cites.quote(s).markdown}" for s in sorted(picked,
+                                                                         key=lambda s: s.start))
+            direct = direct or f"Kommissionen: {picked[0].flat}"
+        if not lines:
+            return Refusal("kommissionens text om åtgärden innehåller inte det som efterfrågas")
+        return Composed("\n".join(lines), direct, cites)

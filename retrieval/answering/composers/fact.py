@@ -8,6 +8,9 @@ from retrieval.answering.composers.position import QUOTES, position_lines
 from retrieval.answering.plan import QuestionPlan
 
 PASSAGES = 6  # without a named administration: the sentences of the best passages
+# Without a named administration or measure nothing narrows the scope, so a sentence
+# answers only when it holds at least this share of the question's topic words.
+GENERAL_COVERAGE = 0.5
 
 
 class FactComposer:
@@ -30,6 +33,8 @@ class FactComposer:
             # Over the whole annex, a number answers only when it counts the asked thing
             # ("Hur många elever …" is not answered by "hälften av alla deltagare").
             ranked = [e for e in ranked if ctx.wording.names_counted(e.sentence.text, counted)]
+        if not plan.topic.measures:
+            ranked = [e for e in ranked if e.wording >= GENERAL_COVERAGE]
         picked = pick(ranked, limit=QUOTES, need_fit=plan.answer_type != "any")
         if not picked:
             return Refusal("ingen mening i de närmaste avsnitten innehåller det som efterfrågas")

@@ -138,11 +138,13 @@ class ListByStanceComposer:
                   "neutral/beskrivande": "neutrala"}.get(family, family)
         reserved = sum(e.stance.label == FORBEHALL for e in hits)
         extra = f" (varav {reserved} med förbehåll)" if reserved and family == POSITIV else ""
+        silent = sum(a in ctx.statements.silent for a in ctx.in_scope(plan))
+        rest = f"{len(found)} tar upp den; {silent} har inte lämnat någon skrivelse."
         head = (f"{len(hits)} av {total} {noun} är {plural}{extra} till {subject(plan, ctx)}; "
-                f"{len(found)} tar upp den.")
+                + rest)
         if not hits:
             head = (f"Ingen av {group_noun(plan.scope.kinds, definite=True)} är {plural} till "
-                    f"{subject(plan, ctx)}; {len(found)} tar upp den, så här:")
+                    f"{subject(plan, ctx)}; " + rest)
         lines = [head, *render(found, ctx, cites, wanted)]
         return Composed("\n".join(lines), plain_head(head), cites)
 
