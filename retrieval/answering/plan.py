@@ -97,6 +97,7 @@ class Topic:
     # The measure the question means among all of the annex's, whoever addresses it: a
     # named administration that does not address it has not written about the topic.
     annex_measure: tuple[str, str] | None = None
+    annex_measure_by: Literal["title", "meaning", "none"] = "none"
 
     def describe(self) -> str:
         parts = []
@@ -193,6 +194,8 @@ class Planner:
             plan.shape = "compare"
         elif len(admins) == 1:
             plan.shape = self._one_administration(q, topic, stance, wanted)
+            if plan.shape == "not_in_annex":
+                plan.reason = "bilagan använder inte något av frågans ord"
             if plan.shape == "inverse":
                 plan.stance_wanted = stance or POSITIV
         elif _COUNT.search(q) and (kinds or _GROUP_ANY.search(q)) and not _counts_a_thing(q):
@@ -217,7 +220,7 @@ class Planner:
             found = self.resolver.run(question, topic.words, query_vector, passage_measures,
                                       set(self.statements.measures))
             if found.measures:
-                topic.annex_measure = found.measures[0]
+                topic.annex_measure, topic.annex_measure_by = found.measures[0], found.by
         return plan
 
     def _subjects(self, question: str, admins: list[str]) -> list[str]:
@@ -250,7 +253,9 @@ class Planner:
             return "position"
         if _OF_PROPOSALS.search(q) and (stance or re.search(r"\bgillar\b|planer", q)):
             return "inverse"
-        if not self.wording.known(topic.words) or _PROFILE.search(q):
+        if topic.words and not self.wording.known(topic.words):
+            return "not_in_annex"  # "Vad tycker Skärholmen om dikter?"
+        if not topic.words or _PROFILE.search(q):
             return "profile" if wanted == "any" else "fact"
         if wanted != "any":
             return "fact"

@@ -33,9 +33,13 @@ lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp näm
 yttrar yttra uttalar uttala ställning tagit tar hållbarhetskommissionens rekommendationer
 rekommendationerna förbehåll förbehållen villkor sammanfatta svar svaret svarar jämför
 gillar emot nej tycka skeptisk skeptiska tanken idén tanke idé delar del arbetet arbete
+skriv ignorera berätta förklara beskriv lista ange nämn svara
 what does do did the a an of to in on for about how which who view think say says position
 committee committees district districts administration administrations council councils
 """.split())
+# Markup and addresses pasted into a question are not what it is about.
+_MARKUP = re.compile(r"<script.*?</script>|<[^>]*>|!?\[[^\]]*\]\([^)]*\)|https?://\S+",
+                     re.IGNORECASE | re.DOTALL)
 # The commission's name says what all of the annex is about, not what a question is.
 _COMMISSION_NAME = re.compile(r"((kommissionen|kommission) för )?(ett )?socialt hållbart stockholm")
 _ENGLISH = frozenset("""the what which how does do did is are of to about for with and who
@@ -120,7 +124,7 @@ class Wording:
     def without_reports(self, question: str, reports: list[str]) -> str:
         """The normalised question less the names of the reports it mentions ("Från delad
         till enad stad" names no city, "Stad i samverkan" no organisation)."""
-        q = _COMMISSION_NAME.sub(" ", normalize_for_match(question))
+        q = _COMMISSION_NAME.sub(" ", normalize_for_match(_MARKUP.sub(" ", question)))
         for report in reports:
             for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")
@@ -188,8 +192,25 @@ class Wording:
         return any(stem_matches(counted, t) or stem_matches(t, counted)
                    for t in self.tokens(text))
 
+    def known_share(self, topic: list[str]) -> float:
+        """IDF-weighted share of the topic words that occur in the annex at all (1.0 for
+        no words); a word the annex lacks weighs as its rarest."""
+        if not topic:
+            return 1.0
+        weights = [self.idf.get(t, self.max_idf) for t in topic]
+        return sum(w for t, w in zip(topic, weights, strict=True)
+                   if self.is_known(t)) / sum(weights)
+
+    def is_known(self, word: str) -> bool:
+        """The annex has the word, or a compound's first or last part of it
+        ("forskningsbiten": "forskning")."""
+        if word in self.idf:
+            return True
+        return any(word[:c] in self.idf for c in range(5, len(word) - 2)) or any(
+            word[c:] in self.idf for c in range(2, len(word) - 4))
+
     def known(self, topic: list[str]) -> list[str]:
-        return [t for t in topic if t in self.idf]
+        return [t for t in topic if self.is_known(t)]
 
     def fits(self, text: str, wanted: AnswerType, question: str) -> bool:
         """A number question needs a quantity in the sentence, a time question a date.
