@@ -103,8 +103,8 @@ class OfflineAnswerer:
                 self.wording.without_reports(question, detected.reports), self.alias_words):
             plan.shape = "not_in_annex"
             plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"
-        if filters and filters.administrations and plan.scope.group:
-            plan.scope.administrations = []
+        if filters and filters.administrations:
+            plan.scope.only = list(filters.administrations)
         return plan
 
     def compose(self, plan: QuestionPlan, result: SearchResult,

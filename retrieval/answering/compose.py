@@ -136,8 +136,9 @@ class Context:
 
     def in_scope(self, plan: QuestionPlan) -> list[str]:
         """The administrations a group question covers (its kinds, all when none)."""
-        kinds = plan.scope.kinds
-        return [a for a in self.kind_of if not kinds or self.kind_of[a] in kinds]
+        kinds, only = plan.scope.kinds, plan.scope.only
+        return [a for a in self.kind_of if (not kinds or self.kind_of[a] in kinds)
+                and (not only or a in only)]
 
     def who(self, admin: str) -> str:
         committee = self.committee_of.get(admin, "")

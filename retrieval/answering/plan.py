@@ -78,6 +78,7 @@ class Scope:
     administrations: list[str] = field(default_factory=list)  # named, in question order
     kinds: list[str] = field(default_factory=list)  # a group word's restriction
     group: bool = False  # the question is over a group of administrations
+    only: list[str] = field(default_factory=list)  # a filter's administrations (the user's)
 
     def describe(self) -> str:
         if self.administrations:
