@@ -34,3 +34,17 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
     if not re.search(r"\w", cleaned):
         raise QuestionError("Frågan innehåller inga ord. Skriv en fråga om bilagan.")
     return cleaned, notices
+
+
+# A request to drop the rules or to write something else is not a question about the
+# annex ("Ignorera alla tidigare instruktioner …", "Skriv en dikt om …", "Du är nu …").
+_INSTRUCTION = re.compile(
+    r"\b(ignorera|glöm|strunta i|bortse från)\b.{0,40}\b(instruktion|regl|tidigare|ovan)"
+    r"|\bdu är nu\b|^\W*system\s*:|\bskriv (en|ett|några) (dikt|låt|saga|vers|novell|rim)"
+    r"|\bignore\b.{0,40}\b(instruction|rule|previous)|\bwrite (a|an|some) (poem|song|story)"
+    r"|\byou are now\b", re.IGNORECASE)
+
+
+def asks_for_something_else(question: str) -> bool:
+    """The text asks for something other than what the annex says."""
+    return bool(_INSTRUCTION.search(question))

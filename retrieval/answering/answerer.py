@@ -19,7 +19,7 @@ from retrieval.answering.meaning import Meaning
 from retrieval.answering.measures import MeasureResolver
 from retrieval.answering.plan import Planner, QuestionPlan
 from retrieval.answering.wording import Wording, is_english, unknown_organisation
-from retrieval.guard import clean_question
+from retrieval.guard import asks_for_something_else, clean_question
 from retrieval.search import Filters, Passage, Searcher, SearchResult
 from retrieval.statements import MeasureKey, Statements
 
@@ -99,7 +99,10 @@ class OfflineAnswerer:
         if plan.english:
             # English words cannot match Swedish text; names and loanwords can.
             plan.topic.words = self.wording.known(plan.topic.words) or plan.topic.words
-        if not detected.administrations and unknown_organisation(
+        if asks_for_something_else(question):
+            plan.shape = "not_in_annex"
+            plan.reason = "frågan ber om något annat än vad bilagan säger"
+        elif not detected.administrations and unknown_organisation(
                 self.wording.without_reports(question, detected.reports), self.alias_words):
             plan.shape = "not_in_annex"
             plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"

@@ -58,6 +58,7 @@ _PLACE_Q = re.compile(r"^(var|i vilka områden|i vilken stadsdel|where)\b")
 _NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(två|tre|fyra|fem|sex|sju|åtta"
                      r"|nio|tio|tolv|fjorton|tjugo|hundra|tusen|miljon\w*|miljard\w*|hälften"
                      r"|procent|dubbelt|vart \w+ år|endast en|en enda)\b|%")
+_MEASURE_NUMBER = re.compile(r"\b\d+(\.\d+)+\b")
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
                    r"|september|oktober|november|december|våren|hösten|vintern|sommaren)\b")
 _ORGANISATION = re.compile(
@@ -166,7 +167,7 @@ class Wording:
         många … varje år"), not of something else ("Två av förslagen …")."""
         if not topic:
             return True
-        t = normalize_for_match(text)
+        t = self._quantities(text)
         tokens = t.split()
         starts = []
         pos = 0
@@ -212,11 +213,16 @@ class Wording:
     def known(self, topic: list[str]) -> list[str]:
         return [t for t in topic if self.is_known(t)]
 
+    @staticmethod
+    def _quantities(text: str) -> str:
+        """The normalised text less measure numbers ("4.2.1" counts nothing)."""
+        return _MEASURE_NUMBER.sub(" ", normalize_for_match(text))
+
     def fits(self, text: str, wanted: AnswerType, question: str) -> bool:
         """A number question needs a quantity in the sentence, a time question a date.
         (The asked noun is a topic word, so the ranking already prefers sentences that
         have it; requiring it refused "Hur många personer …" answered by "en handläggare".)"""
-        t = normalize_for_match(text)
+        t = self._quantities(text)
         if wanted == "number":
             return bool(_NUMBER.search(t))
         if wanted == "time":

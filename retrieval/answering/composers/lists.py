@@ -35,8 +35,8 @@ class Entry:
 def entries(plan: QuestionPlan, ctx: Context) -> list[Entry]:
     """Every administration in scope that addresses the plan's measure(s), or its report,
     or (no measure) its topic, with the stance and the sentence that sets it."""
-    out = []
     measures = plan.topic.measures
+    out = []
     for admin in ctx.in_scope(plan):
         if admin in ctx.statements.silent:
             continue
