@@ -35,14 +35,14 @@ _ASKED_STANCE = (
     (TVEKSAM, re.compile(r"\b(tveksam\w*|skeptisk\w*|kritisk\w*|tvivl\w*|invändning\w*)\b")),
     (FORBEHALL, re.compile(r"\b(förbehåll\w*|villkor\w*|dyr[at]?|kostsam\w*|kräver (mycket|mer)"
                            r"|resurser|extra pengar|mer pengar|centralt)\b")),
-    (POSITIV, re.compile(r"\b(positiv\w*|för att|är för|gillar|gilla|stödjer|stöder|bra idé"
+    (POSITIV, re.compile(r"\b(positiv\w*|är för|gillar|gilla|stödjer|stöder|bra idé"
                          r"|välkomnar|ställer sig bakom|ser positivt|tycker om)\b")),
     (NEUTRAL, re.compile(r"\b(konkreta planer|utan att ta ställning|neutral\w*)\b")),
 )
 # Words that make a question about the commission's own text: its proposal, who it makes
 # responsible, the work it says is going on.
 _COMMISSION = re.compile(
-    r"\b(vill|föreslår|tycker|menar|anser|nämner|skriver|tänkt|rekommenderar|säger) "
+    r"\b(vill|har|föreslår|tycker|menar|anser|nämner|skriver|tänkt|rekommenderar|säger) "
     r"(hållbarhets)?kommissionen\b|\b(hållbarhets)?kommissionen (vill|föreslår|tycker|menar"
     r"|anser|nämner|skriver|har tänkt|rekommenderar|säger)\b|\bvem (är|blir) ansvarig\b"
     r"|\bvem ansvarar\b|\bansvarig för åtgärd\b|\bpågående arbete\b|\bvad (innebär|går ut på"

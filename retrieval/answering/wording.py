@@ -33,7 +33,8 @@ lämnat yttrat yttrande skrivelse skrivning kommenterat kommenterar tar upp näm
 yttrar yttra uttalar uttala ställning tagit tar hållbarhetskommissionens rekommendationer
 rekommendationerna förbehåll förbehållen villkor sammanfatta svar svaret svarar jämför
 gillar emot nej tycka skeptisk skeptiska tanken idén tanke idé delar del arbetet arbete
-skriv ignorera berätta förklara beskriv lista ange nämn svara
+skriv ignorera berätta förklara beskriv lista ange nämn svara faktiskt egentligen alls ens
+svarat skickat inkommit skrivit kommentera kommentarer synpunkter
 what does do did the a an of to in on for about how which who view think say says position
 committee committees district districts administration administrations council councils
 """.split())
