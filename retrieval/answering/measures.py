@@ -6,10 +6,10 @@ question does not number, scope-restricted): the commission's heading and descri
 alone put the right measure first for 0.33, the administrations' own sentences on it
 (best three) for 0.54, both for 0.65, both plus title words and the search's passage
 ranking for 0.73 (an experiment over all 48 measures); as the plan uses it, among the
-measures its scope addresses, 0.727 of 33 (`python -m tools.measure_signals`). Tried and not used: letting the measures
-of the scope's five best evidence sentences vote (20 of 35 questions of the shapes that
-resolve a measure, against 24 of 35), or adding that vote to the score (no gain at
-weight 0.02, losses above)."""
+measures its scope addresses, 0.727 of 33 (`python -m tools.measure_signals`).
+Tried and not used: letting the measures of the scope's five best evidence sentences
+vote (20 of 35 questions of the shapes that resolve a measure, against 24 of 35), or
+adding that vote to the score (no gain at weight 0.02, losses above)."""
 
 from __future__ import annotations
 
