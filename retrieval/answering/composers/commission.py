@@ -37,8 +37,12 @@ class CommissionTextComposer:
             if role is not None:
                 ranked = [e for e in ranked if e.sentence.role == role] + \
                     [e for e in ranked if e.sentence.role != role]
-            picked = pick(ranked, limit=1 if role == "responsible" else QUOTES,
-                          need_fit=plan.answer_type not in ("any", "actor"))
+            limit = 1 if role == "responsible" else QUOTES
+            # The commission's text on the measure the question names is the answer there
+            # is; without a sentence of the asked kind (a number, a date), its best ones.
+            picked = pick(ranked, limit=limit,
+                          need_fit=plan.answer_type not in ("any", "actor")) \
+                or pick(ranked, limit=limit, need_fit=False)
             if not picked:
                 continue
             where = picked[0].administration
