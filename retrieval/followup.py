@@ -120,7 +120,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
         # question's subject and topic, which the search needs to find it.
         previous = nfc(history_questions[-1].strip())
         if subject_mentions(previous, vocab) or measure_mentions(previous):
-            return _suffix(q, f"om {previous.rstrip('?').strip()}")
+            return f"{q} (föregående fråga: {previous})"
         return question
     if content or not (subjects or measures) or (subjects and measures):
         return question  # a complete question, or nothing to carry over

@@ -7,7 +7,7 @@ import pytest
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX
 from retrieval.followup import measure_mentions, rewrite, subject_mentions
-from retrieval.understand import Vocabulary
+from retrieval.understand import Vocabulary, understand
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +69,24 @@ def test_mentions_have_spans_in_the_original_text(vocab: Vocabulary) -> None:
     # A year or a decimal is not a measure; two-part numbers need a measure word.
     assert measure_mentions("Budget 2017 och 1.5 miljoner") == []
     assert [m.text for m in measure_mentions("Åtgärd 2.2 och 1.5")] == ["2.2"]
+
+
+@pytest.mark.parametrize(("question", "previous"), [
+    ("Vad vill man få reda på med det?",
+     "På hur många skolor ska utbildningsförvaltningen testa att följa upp varför elever "
+     "byter skola?"),
+    ("Kan de göra något åt det själva?", "Var är det svårast att hitta lokaler, enligt "
+                                         "idrottsnämnden?"),
+])
+def test_a_pronoun_carries_the_previous_question(vocab: Vocabulary, question: str,
+                                                 previous: str) -> None:
+    """A follow-up that points back ("det", "de", "man") and names nobody is searched
+    with the question it follows, which names the administration."""
+    out = rewrite(question, [previous], vocab)
+    assert out.startswith(question) and previous in out
+    assert understand(out, vocab).administrations == understand(previous, vocab).administrations
+
+
+def test_a_complete_question_with_a_pronoun_is_left_alone(vocab: Vocabulary) -> None:
+    question = "Vad tycker Farsta om det lokala civilsamhället?"
+    assert rewrite(question, [FARSTA], vocab) == question
