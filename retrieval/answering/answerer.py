@@ -102,8 +102,11 @@ class OfflineAnswerer:
         if asks_for_something_else(question):
             plan.shape = "not_in_annex"
             plan.reason = "frågan ber om något annat än vad bilagan säger"
-        elif not detected.administrations and unknown_organisation(
+        elif not detected.administrations and plan.shape in ("fact", "position") \
+                and not plan.topic.measures and unknown_organisation(
                 self.wording.without_reports(question, detected.reports), self.alias_words):
+            # A body the annex has no section for, asked about as the subject (not a
+            # list, a count or the commission's text, which may name it in passing).
             plan.shape = "not_in_annex"
             plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"
         if filters and filters.administrations:

@@ -194,7 +194,7 @@ class Planner:
         elif len(admins) >= 2 or (_COMPARE.search(q) and admins):
             plan.shape = "compare"
         elif len(admins) == 1:
-            plan.shape = self._one_administration(q, topic, stance, wanted)
+            plan.shape = self._one_administration(q, topic, stance, wanted, english)
             if plan.shape == "not_in_annex":
                 plan.reason = "bilagan använder inte något av frågans ord"
             if plan.shape == "inverse":
@@ -249,12 +249,12 @@ class Planner:
         return kept or admins
 
     def _one_administration(self, q: str, topic: Topic, stance: str | None,
-                            wanted: AnswerType) -> PlanShape:
+                            wanted: AnswerType, english: bool = False) -> PlanShape:
         if topic.measures:
             return "position"
         if _OF_PROPOSALS.search(q) and (stance or re.search(r"\bgillar\b|planer", q)):
             return "inverse"
-        if topic.words and not self.wording.known(topic.words):
+        if topic.words and not self.wording.known(topic.words) and not english:
             return "not_in_annex"  # "Vad tycker Skärholmen om dikter?"
         if not topic.words or _PROFILE.search(q):
             return "profile" if wanted == "any" else "fact"
