@@ -524,25 +524,20 @@ def main(argv: list[str] | None = None) -> int:
             args.json_out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
                                      encoding="utf-8")
 
-    if args.ask_by_shape:
-        try:
-            report = ask_by_shape(Service.from_settings(settings), args.repeats)
-        except NamndsvarError as exc:
-            print(f"Fel: {exc}", file=sys.stderr)
-            return 2
-        save(report, final=True)
-        print(json.dumps(report, ensure_ascii=False, indent=2))
-        return 0
     if args.work_dir:
         args.work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="namndsvar-bench-",
-                                     dir=args.work_dir) as work:
-        try:
-            report = run(settings, args.sizes, args.repeats, Path(work), checkpoint=save,
-                         models=[m for m in args.models.split(",") if m])
-        except NamndsvarError as exc:
-            print(f"Fel: {exc}", file=sys.stderr)
-            return 2
+    try:
+        if args.ask_by_shape:
+            report = ask_by_shape(Service.from_settings(settings), args.repeats)
+        else:
+            with tempfile.TemporaryDirectory(prefix="namndsvar-bench-",
+                                             dir=args.work_dir) as work:
+                report = run(settings, args.sizes, args.repeats, Path(work),
+                             checkpoint=save,
+                             models=[m for m in args.models.split(",") if m])
+    except NamndsvarError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
     save(report, final=True)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0

@@ -83,6 +83,12 @@ def _on_topic(plan: QuestionPlan, ctx: Context, admin: str) -> Entry | None:
                  sentence or relevant[0])
 
 
+def entries_or_refusal(plan: QuestionPlan, ctx: Context) -> list[Entry] | Refusal:
+    """The entries, or the refusal that none in scope takes the topic up."""
+    return entries(plan, ctx) or Refusal(
+        f"ingen av {group_noun(plan.scope.kinds, definite=True)} tar upp {subject(plan, ctx)}")
+
+
 def _family(label: str) -> str:
     return POSITIV if label == FORBEHALL else label
 
@@ -124,10 +130,9 @@ class ListByStanceComposer:
     shape = "list_by_stance"
 
     def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
-        found = entries(plan, ctx)
-        if not found:
-            return Refusal(f"ingen av {group_noun(plan.scope.kinds, definite=True)} tar upp "
-                           f"{subject(plan, ctx)}")
+        found = entries_or_refusal(plan, ctx)
+        if isinstance(found, Refusal):
+            return found
         cites = ctx.cites()
         wanted = _wanted_labels(plan.stance_wanted)
         hits = [e for e in found if e.stance.label in wanted]
@@ -175,12 +180,11 @@ class CountComposer:
                     quote = cites.quote(own[0])
                     lines.append(f"- **{admin}**: {quote.markdown}")
             return Composed("\n".join(lines), head, cites)
-        found = entries(plan, ctx)
+        found = entries_or_refusal(plan, ctx)
+        if isinstance(found, Refusal):
+            return found
         wanted = _wanted_labels(plan.stance_wanted)
         counted = [e for e in found if e.stance.label in wanted] if wanted else found
-        if not found:
-            return Refusal(f"ingen av {group_noun(plan.scope.kinds, definite=True)} tar upp "
-                           f"{subject(plan, ctx)}")
         if wanted:
             head = (f"{len(counted)} av {len(scope)} {noun} är {' eller '.join(wanted)} "
                     f"till {subject(plan, ctx)} ({len(found)} tar upp den).")

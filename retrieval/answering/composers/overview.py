@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ingest.text.groups import group_noun
 from retrieval.answering.compose import Composed, Context, Refusal
-from retrieval.answering.composers.lists import entries, render, subject
+from retrieval.answering.composers.lists import entries_or_refusal, render, subject
 from retrieval.answering.plan import QuestionPlan
 
 
@@ -13,10 +13,9 @@ class MeasureOverviewComposer:
     shape = "measure_overview"
 
     def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
-        found = entries(plan, ctx)
-        if not found:
-            return Refusal(f"ingen av {group_noun(plan.scope.kinds, definite=True)} tar upp "
-                           f"{subject(plan, ctx)}")
+        found = entries_or_refusal(plan, ctx)
+        if isinstance(found, Refusal):
+            return found
         cites = ctx.cites()
         scope = ctx.in_scope(plan)
         counts = {}
