@@ -164,48 +164,41 @@ class Statements:
         reports = {m.report for m in links} | ({first.report} if first.report else set())
         current: tuple[MeasureKey, ...] = heading
         out: list[Sentence] = []
-        for chunk in chunks:
-            for segment in chunk.segments:
-                if segment.role not in OWN_ROLES:
-                    continue
-                for start, end in quote_spans(layout.text, segment.start, segment.end):
-                    text = layout.content(start, end)
-                    if not text:
-                        continue
-                    named = _named_measures(text, links)
-                    by_number = bool(named)
-                    strong = False
-                    also: tuple[MeasureKey, ...] = ()
-                    if heading:
-                        # Under a measure heading, another number named adds to the
-                        # heading's measure; it does not take the text away from it.
-                        named = tuple(dict.fromkeys(heading + named)) if named else ()
-                    elif named:
-                        # A number says which measure is meant: "… ska tas fram (4.2.1)" is
-                        # not also about 4.5.1 for its wording, unless it quotes another
-                        # title almost word for word ("(6.2.1) … sociala stadsrumsanalyser
-                        # för att identifiera platser …" is 6.3.2 too).
-                        quoted = self._titles_quoted(text, reports)
-                        named = tuple(dict.fromkeys(named + quoted))
-                    else:
-                        # A new topic in running prose needs a clear match; the first one
-                        # in a paragraph may be weaker.
-                        wording = self._wording(text)
-                        named, strong = _worded_measures(wording, reports,
-                                                         strong_only=bool(current))
-                        if current and not named:
-                            # Mid-paragraph, a weaker match that no other title comes near
-                            # is about that measure too ("Möjligheten att staden utser en
-                            # neutral part som facilitator för dialoger bör utredas" is
-                            # 4.3.2), but the paragraph's topic goes on after it.
-                            also = tuple(m for m in _clear_winner(wording, reports)
-                                         if m not in current)
-                    if named:
-                        current = named
-                    out.append(Sentence(text, start, end, chunk.source, chunk.administration,
-                                        group, chunk.id, segment.role, current + also,
-                                        direct=by_number or strong or bool(heading),
-                                        under_heading=bool(heading)))
+        for chunk, segment, start, end, text in _spans(layout, chunks, OWN_ROLES):
+            named = _named_measures(text, links)
+            by_number = bool(named)
+            strong = False
+            also: tuple[MeasureKey, ...] = ()
+            if heading:
+                # Under a measure heading, another number named adds to the
+                # heading's measure; it does not take the text away from it.
+                named = tuple(dict.fromkeys(heading + named)) if named else ()
+            elif named:
+                # A number says which measure is meant: "… ska tas fram (4.2.1)" is
+                # not also about 4.5.1 for its wording, unless it quotes another
+                # title almost word for word ("(6.2.1) … sociala stadsrumsanalyser
+                # för att identifiera platser …" is 6.3.2 too).
+                quoted = self._titles_quoted(text, reports)
+                named = tuple(dict.fromkeys(named + quoted))
+            else:
+                # A new topic in running prose needs a clear match; the first one
+                # in a paragraph may be weaker.
+                wording = self._wording(text)
+                named, strong = _worded_measures(wording, reports,
+                                                 strong_only=bool(current))
+                if current and not named:
+                    # Mid-paragraph, a weaker match that no other title comes near
+                    # is about that measure too ("Möjligheten att staden utser en
+                    # neutral part som facilitator för dialoger bör utredas" is
+                    # 4.3.2), but the paragraph's topic goes on after it.
+                    also = tuple(m for m in _clear_winner(wording, reports)
+                                 if m not in current)
+            if named:
+                current = named
+            out.append(Sentence(text, start, end, chunk.source, chunk.administration,
+                                group, chunk.id, segment.role, current + also,
+                                direct=by_number or strong or bool(heading),
+                                under_heading=bool(heading)))
         return out
 
     def _title_matches(self, flat: str, reports: set[str], threshold: float
@@ -241,18 +234,22 @@ def _commission_sentences(index: OpenIndex, group: str, chunks: list[Chunk]
     heading = tuple((m.report, m.number) for m in first.measures if m.source == "heading")
     if layout is None or not heading:
         return []
-    out = []
+    return [Sentence(text, start, end, chunk.source, chunk.administration, group, chunk.id,
+                     segment.role, heading, under_heading=True)
+            for chunk, segment, start, end, text in _spans(layout, chunks, COMMISSION_ROLES)]
+
+
+def _spans(layout, chunks: list[Chunk], roles: frozenset[str]):
+    """(chunk, segment, start, end, text) of every non-empty sentence in segments of the
+    given roles, in document order."""
     for chunk in chunks:
         for segment in chunk.segments:
-            if segment.role not in COMMISSION_ROLES:
+            if segment.role not in roles:
                 continue
             for start, end in quote_spans(layout.text, segment.start, segment.end):
                 text = layout.content(start, end)
                 if text:
-                    out.append(Sentence(text, start, end, chunk.source, chunk.administration,
-                                        group, chunk.id, segment.role, heading,
-                                        under_heading=True))
-    return out
+                    yield chunk, segment, start, end, text
 
 
 def sums_up(text: str) -> bool:
