@@ -69,9 +69,10 @@ class EvidenceRanker:
                 + (ON_MEASURE if wanted_measures & set(s.measures) else 0.0) \
                 - (SUMMARY_PENALTY if sums_up(s.text) else 0.0)
             fits = self.wording.fits(s.text, wanted, question) and (
-                not broad or wanted not in ("number", "time") or not topic
+                not broad or wanted not in ("money", "number", "time") or not topic
                 or words >= FACT_WORDING) and (
-                not broad or wanted != "number" or self.wording.number_near_topic(s.text, topic))
+                not broad or wanted not in ("money", "number")
+                or self.wording.number_near_topic(s.text, topic))
             out.append(Evidence(s, score, float(c), words, fits))
         order = sorted(range(len(out)), key=lambda i: (-out[i].score, i))
         return [out[i] for i in order]

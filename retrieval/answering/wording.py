@@ -18,7 +18,7 @@ from ingest.text import normalize_for_match
 from ingest.text.groups import BODY_WORDS, GROUP_WORDS
 from ingest.text.words import STOPWORDS, content_words, stem_matches, stems, words
 
-AnswerType = Literal["number", "time", "actor", "place", "any"]
+AnswerType = Literal["money", "number", "time", "actor", "place", "any"]
 
 # Words that say what kind of answer is wanted, not what it is about (and the words for
 # the bodies and groups of them, which name who, not what).
@@ -45,6 +45,11 @@ _MARKUP = re.compile(r"<script.*?</script>|<[^>]*>|!?\[[^\]]*\]\([^)]*\)|https?:
 _COMMISSION_NAME = re.compile(r"((kommissionen|kommission) för )?(ett )?socialt hållbart stockholm")
 _ENGLISH = frozenset("""the what which how does do did is are of to about for with and who
 when where their its any council committee administration district view think""".split())
+# "Hur mycket pengar …", "Vad kostar …": an amount of money, not just any number.
+_MONEY_Q = re.compile(r"\b(hur mycket (pengar|kostar|medel)|vad kostar|hur stor (är )?budget"
+                      r"|how much money|what does .* cost)\b")
+_MONEY = re.compile(r"\b(kr|kronor|mnkr|tkr|mkr|miljon\w* kronor|pengar|medel|budget\w*"
+                    r"|finansiering\w*|bidrag\w*)\b")
 _NUMBER_Q = re.compile(r"\b(hur (mycket|många|stor|stora|lång|ofta)|vad kostar|how (much|many)"
                        r"|antal|hur stor (andel|del))\b")
 # "När …?" asks for a time; "… när förslagen genomförs" does not.
@@ -72,6 +77,8 @@ def answer_type(question: str) -> AnswerType:
     q = normalize_for_match(question)
     if _TIME_Q.search(q):
         return "time"
+    if _MONEY_Q.search(q):
+        return "money"
     if _NUMBER_Q.search(q):
         return "number"
     if _ACTOR_Q.search(q):
@@ -226,6 +233,8 @@ class Wording:
         t = self._quantities(text)
         if wanted == "number":
             return bool(_NUMBER.search(t))
+        if wanted == "money":
+            return bool(_NUMBER.search(t)) and bool(_MONEY.search(t))
         if wanted == "time":
             return bool(_DATE.search(t))
         return True

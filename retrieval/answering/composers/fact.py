@@ -29,7 +29,8 @@ class FactComposer:
         candidates = [s for p in ctx.passages[:PASSAGES]
                       for s in ctx.statements.of_group(p.id)]
         ranked = ctx.rank(plan, candidates, broad=True)
-        counted = ctx.wording.counted(plan.question) if plan.answer_type == "number" else None
+        counted = ctx.wording.counted(plan.question) \
+            if plan.answer_type in ("number", "money") else None
         if counted:
             # Over the whole annex, a number answers only when it counts the asked thing
             # ("Hur många elever …" is not answered by "hälften av alla deltagare").
