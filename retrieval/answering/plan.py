@@ -154,6 +154,7 @@ class Planner:
         self.wording = wording
         self.resolver = resolver
         self.kind_of = vocab.kind_of
+        self._alias = dict(vocab.aliases)  # normalised alias -> canonical name
 
     def run(self, question: str, detected: Detected, query_vector, passage_measures: dict,
             english: bool = False, kinds_filter: list[str] | None = None) -> QuestionPlan:
@@ -235,7 +236,9 @@ class Planner:
         for m in subject_mentions(question, self.vocab):
             if m.kind != "admin":
                 continue
-            name = understand(m.text, self.vocab).administrations
+            name = [self._alias.get(normalize_for_match(m.text))
+                    or (understand(m.text, self.vocab).administrations or [None])[0]]
+            name = [n for n in name if n]
             order += [n for n in name if n in admins and n not in order]
             before = normalize_for_match(question[:m.start])[-40:]
             place = bool(_PLACE_BEFORE.search(before)) or (
