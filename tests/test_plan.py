@@ -186,6 +186,7 @@ def test_a_district_named_as_a_place_is_not_in_scope(fake_service: Service, ques
     assert plan.shape != "compare"
 
 
+@pytest.mark.slow
 def test_the_measure_the_question_means_is_found_by_meaning(real_service: Service) -> None:
     """"en praktikbank" names no number and not the title's words: measure 6.3.3, by
     meaning, among the measures arbetsmarknadsnämnden addresses."""
@@ -197,6 +198,7 @@ def test_the_measure_the_question_means_is_found_by_meaning(real_service: Servic
     assert "6.3.3" in plan.describe() and "innebörd" in plan.describe()
 
 
+@pytest.mark.slow
 def test_the_measure_a_title_names_is_found_by_title(real_service: Service) -> None:
     """Quoting most of a measure's title names it ("efter titeln"), for both administrations
     of a comparison."""
@@ -282,6 +284,7 @@ def test_describe_names_scope_topic_and_shape_in_swedish(fake_service: Service) 
 @pytest.mark.xfail(strict=True, reason="the topic keeps a measure the administration "
                    "addresses (6.1.2, by meaning) while the question means 6.1.3 "
                    "(profilprojekt); the 'Sökte på' line names 6.1.2, the refusal 6.1.3")
+@pytest.mark.slow
 def test_describe_names_the_measure_the_question_means(real_service: Service) -> None:
     """Asked about profilprojekt (6.1.3), which miljöförvaltningen does not address: the
     plan's line names 6.1.3, the measure the answer then says it does not address."""
