@@ -59,11 +59,9 @@ SPEAKING = [
     "Hägersten-Liljeholmen", "Hässelby-Vällingby", "Norrmalm", "Rinkeby-Kista", "Skarpnäck",
     "Skärholmen", "Södermalm", "Älvsjö", "Östermalm",
 ]
-# A stance whose verdict sentence lies outside the administration's own text on the
-# measure (a collective "förslagen är bra" / "dessa förslag"): composers state the stance
-# and its trigger but quote other sentences. See the xfails below.
-UNQUOTED_TRIGGER = "the stance's trigger sentence is outside Statements.on_measure (a " \
-    "collective verdict), and the composer quotes other sentences instead of it"
+# Some stances' verdict sentence lies outside the administration's own text on the
+# measure (a collective "förslagen är bra" / "dessa förslag"); the composers must quote it
+# all the same (cases below).
 
 
 @pytest.fixture(scope="module")
@@ -231,10 +229,8 @@ def test_position_states_the_stance_the_structure_records(fake_service: Service,
     ("Skärholmen", (SKOLA, "6.5.3")),
     ("Norrmalm", (SKOLA, "6.4.2")),
     ("Skarpnäck", (SAMVERKAN, "4.2.1")),  # "dessa förslag", within the measure's text
-    pytest.param("Enskede-Årsta-Vantör", (SAMVERKAN, "4.4.1"),
-                 marks=pytest.mark.xfail(strict=True, reason=UNQUOTED_TRIGGER)),
-    pytest.param("Skarpnäck", (SKOLA, "6.5.3"),
-                 marks=pytest.mark.xfail(strict=True, reason=UNQUOTED_TRIGGER)),
+    pytest.param("Enskede-Årsta-Vantör", (SAMVERKAN, "4.4.1")),
+    pytest.param("Skarpnäck", (SKOLA, "6.5.3")),
 ])
 @pytest.mark.slow
 def test_position_quotes_the_sentence_that_set_the_stance(real_service: Service, admin: str,
@@ -420,13 +416,10 @@ def test_a_filtered_list_stays_within_the_filter(fake_service: Service) -> None:
     ("Vilka stadsdelsnämnder är positiva till åtgärd 4.1.1?", "Älvsjö", (SAMVERKAN, "4.1.1")),
     ("Vilka förvaltningar är positiva till åtgärd 6.5.3?", "Skärholmen", (SKOLA, "6.5.3")),
     pytest.param("Vilka förvaltningar är positiva till åtgärd 6.5.3?", "Skarpnäck",
-                 (SKOLA, "6.5.3"),
-                 marks=pytest.mark.xfail(strict=True, reason=UNQUOTED_TRIGGER)),
+                 (SKOLA, "6.5.3")),
     pytest.param("Vad säger stadsdelsnämnderna om åtgärd 4.4.1?", "Enskede-Årsta-Vantör",
-                 (SAMVERKAN, "4.4.1"),
-                 marks=pytest.mark.xfail(strict=True, reason=UNQUOTED_TRIGGER)),
-    pytest.param("Sammanfatta Skarpnäcks skrivelse.", "Skarpnäck", (SKOLA, "6.5.3"),
-                 marks=pytest.mark.xfail(strict=True, reason=UNQUOTED_TRIGGER)),
+                 (SAMVERKAN, "4.4.1")),
+    pytest.param("Sammanfatta Skarpnäcks skrivelse.", "Skarpnäck", (SKOLA, "6.5.3")),
 ])
 @pytest.mark.slow
 def test_a_listed_stance_quotes_its_trigger_sentence(real_service: Service, question: str,
@@ -492,10 +485,7 @@ def test_compare_gives_each_administration_its_own_section_in_order(
 
 # -- profile ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("admin", [
-    pytest.param(a, marks=pytest.mark.xfail(
-        strict=True, reason="profile skips passages of own prose tied to a measure but not "
-        "under its heading (Exploateringskontoret's report introductions): never cited"))
-    if a == "Exploateringskontoret" else a for a in SPEAKING])
+    a for a in SPEAKING])
 def test_profile_covers_every_measure_and_every_passage(fake_service: Service,
                                                         admin: str) -> None:
     """"Vad tycker X?": every measure X addresses, with the stance `stance_of` records,
@@ -650,12 +640,8 @@ def test_a_silent_administration_is_answered_by_its_placeholder(fake_service: Se
     assert [lb for lb in stated_labels(a) if lb != INGEN] == []
 
 
-NOT_ON_MEASURE = ("a question for who has not commented on a measure is answered with who "
-                  "has no statement at all: the districts with a statement that do not "
-                  "address 4.1.1 (Bromma, Farsta, Rinkeby-Kista, Skarpnäck) are left out")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_ON_MEASURE)
 @pytest.mark.parametrize("question", [
     "Vilka stadsdelsnämnder har inte kommenterat åtgärd 4.1.1?",
     "Hur många stadsdelsnämnder har inte kommenterat åtgärd 4.1.1?",
@@ -710,9 +696,6 @@ def test_commission_text_is_quoted_as_the_commissions(real_service: Service, que
         assert by_text[a.quotes[0].text] == "ongoing"
 
 
-@pytest.mark.xfail(strict=True, reason="when the asked part (Ansvarig / Pågående arbete) is "
-                   "missing from the commission's text, another part is quoted as the answer "
-                   "instead of saying the annex does not state it")
 @pytest.mark.parametrize(("question", "key", "role"), [
     ("Vem är ansvarig för åtgärd 1.1?", (ALLAS, "1.1"), "responsible"),
     ("Vilket pågående arbete nämns för åtgärd 6.4.1?", (SKOLA, "6.4.1"), "ongoing"),

@@ -232,8 +232,6 @@ def test_a_filter_restricts_the_scope(fake_service: Service) -> None:
     assert kinds.scope.group is True
 
 
-@pytest.mark.xfail(strict=True, reason="describe() ignores scope.only: a list filtered to "
-                   "two administrations says 'Sökte på alla förvaltningar'")
 def test_describe_names_a_filtered_scope(fake_service: Service) -> None:
     """A filter to Norrmalm and Bromma: the "Sökte på" line names them, not all of them."""
     plan = plan_of(fake_service, "Vilka är positiva till åtgärd 4.1.1?",
@@ -281,9 +279,6 @@ def test_describe_names_scope_topic_and_shape_in_swedish(fake_service: Service) 
     assert len(flat) == len(set(flat)), "two shapes share a name"
 
 
-@pytest.mark.xfail(strict=True, reason="the topic keeps a measure the administration "
-                   "addresses (6.1.2, by meaning) while the question means 6.1.3 "
-                   "(profilprojekt); the 'Sökte på' line names 6.1.2, the refusal 6.1.3")
 @pytest.mark.slow
 def test_describe_names_the_measure_the_question_means(real_service: Service) -> None:
     """Asked about profilprojekt (6.1.3), which miljöförvaltningen does not address: the

@@ -83,8 +83,12 @@ class Scope:
     def describe(self) -> str:
         if self.administrations:
             return ", ".join(self.administrations)
+        if self.group and self.only:
+            return ", ".join(self.only) + " (filter)"
         if self.group:
             return "alla " + group_noun(self.kinds)
+        if self.only:
+            return ", ".join(self.only) + " (filter)"
         return "hela bilagan"
 
 
@@ -104,8 +108,11 @@ class Topic:
         parts = []
         if self.measures:
             how = {"number": "", "title": " (efter titeln)", "meaning": " (efter innebörd)"}
-            parts.append("åtgärd " + ", ".join(n for _, n in self.measures)
-                         + how.get(self.measures_by, ""))
+            numbers = list(dict.fromkeys(n for _, n in self.measures))
+            twice = " (i två delrapporter)" if len(numbers) < len(self.measures) else ""
+            parts.append("åtgärd " + ", ".join(numbers) + twice + how.get(self.measures_by, ""))
+        if self.annex_measure and self.annex_measure not in self.measures:
+            parts.append(f"i hela bilagan närmast åtgärd {self.annex_measure[1]}")
         elif self.reports:
             parts.append("delrapporten " + ", ".join(f"”{r}”" for r in self.reports))
         if self.words and not self.measures:
@@ -176,14 +183,13 @@ class Planner:
                               for k in self.statements.measures)]
         if unknown and not detected.measures:
             plan.shape = "not_in_annex"
-            plan.reason = (f"bilagan har ingen åtgärd {', '.join(unknown)}; den tar upp "
-                           + ", ".join(sorted({k[1] for k in self.statements.measures},
-                                              key=_number_key)))
+            plan.reason = f"bilagan har ingen åtgärd {', '.join(unknown)}"
             return plan
         # "Vilka har yttrat sig om …" asks who spoke; only a negation asks who did not.
         if _SILENCE.search(q) or (detected.intent == "no_statement" and _NEGATION.search(q)):
             plan.about_silence = True
-        if admins and len(silent) == len(admins):
+        if admins and (len(silent) == len(admins) or detected.intent == "no_statement"):
+            # "Har Farsta lämnat någon skrivelse?": yes or no, and what it takes up.
             plan.shape = "no_statement"
         elif plan.about_silence and not admins:
             scope.group = True
@@ -192,7 +198,7 @@ class Planner:
             plan.shape = "no_statement"
         elif _COMMISSION.search(q) and not (admins and not re.search(r"\bansvar", q)):
             plan.shape = "commission_text"
-        elif len(admins) >= 2 or (_COMPARE.search(q) and admins):
+        elif len(admins) >= 2:
             plan.shape = "compare"
         elif len(admins) == 1:
             plan.shape = self._one_administration(q, topic, stance, wanted, english)
@@ -223,6 +229,10 @@ class Planner:
                                       set(self.statements.measures))
             if found.measures:
                 topic.annex_measure, topic.annex_measure_by = found.measures[0], found.by
+            if found.by == "title":
+                # The question quotes a measure's title: that is its topic, whoever
+                # addresses it (the composer says so when the administration does not).
+                topic.measures, topic.measures_by = list(found.measures), "title"
         return plan
 
     def _subjects(self, question: str, admins: list[str]) -> list[str]:
@@ -292,10 +302,6 @@ class Planner:
 # Shapes answered on one measure: its meaning is resolved when no number names it.
 _NEEDS_MEASURE = frozenset({"position", "list_by_stance", "measure_overview", "compare",
                             "commission_text", "count"})
-
-
-def _number_key(number: str) -> list[int]:
-    return [int(p) for p in number.split(".") if p.isdigit()]
 
 
 def _asked_stance(q: str) -> str | None:

@@ -32,11 +32,14 @@ class CommissionTextComposer:
         direct = ""
         # Two measures only where one number is in two reports: each is shown.
         for key in keys[:2]:
-            sentences = [s for s in commission[key] if s.role != "heading"]
+            # The proposal's text; where the annex reprints only the heading, the heading.
+            sentences = [s for s in commission[key] if s.role != "heading"] or [
+                s for s in commission[key] if s.flat.startswith(key[1] + " ")]
             ranked = ctx.rank(plan, sentences, [key])
             if role is not None:
-                ranked = [e for e in ranked if e.sentence.role == role] + \
-                    [e for e in ranked if e.sentence.role != role]
+                ranked = [e for e in ranked if e.sentence.role == role]
+                if not ranked:
+                    continue  # the asked part (Ansvarig, Pågående arbete) is not there
             limit = 1 if role == "responsible" else QUOTES
             # The commission's text on the measure the question names is the answer there
             # is; without a sentence of the asked kind (a number, a date), its best ones.
@@ -55,5 +58,8 @@ class CommissionTextComposer:
                                                                          key=lambda s: s.start))
             direct = direct or f"Kommissionen: {picked[0].flat}"
         if not lines:
-            return Refusal("kommissionens text om åtgärden innehåller inte det som efterfrågas")
+            part = {"responsible": "”Ansvarig:”", "ongoing": "”Pågående arbete:”"}.get(
+                role or "", "det som efterfrågas")
+            nums = " och ".join(k[1] for k in keys[:2])
+            return Refusal(f"bilagan återger inget {part} för åtgärd {nums}")
         return Composed("\n".join(lines), direct, cites)

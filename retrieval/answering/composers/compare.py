@@ -23,7 +23,10 @@ class CompareComposer:
                 continue
             parts.append("\n".join(lines))
             claim = next((c for c in reversed(cites.stances) if c.administration == admin), None)
-            summary.append(f"{admin}: {claim.label}" if claim else admin)
+            if admin in ctx.statements.silent:
+                summary.append(f"{admin}: ingen skrivelse")
+            else:
+                summary.append(f"{admin}: {claim.label}" if claim else admin)
         if not cites.items:
             return Refusal("ingen av förvaltningarna tar upp frågan")
         direct = "; ".join(summary) + "."

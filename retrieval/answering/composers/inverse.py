@@ -27,13 +27,14 @@ class InverseComposer:
         cites = ctx.cites()
         stances = [ctx.stance(admin, k) for k in measures]
         hits = [s for s in stances if s.label in labels]
+        taken = ("den enda åtgärd den tar upp" if len(measures) == 1
+                 else f"de {len(measures)} åtgärder den tar upp")
         if hits:
-            head = (f"{ctx.who(admin)} är {_PLURAL[wanted]} {len(hits)} av de "
-                    f"{len(measures)} åtgärder den tar upp:")
+            head = f"{ctx.who(admin)} är {_PLURAL[wanted]} {len(hits)} av {taken}:"
             shown, rest = hits, [s for s in stances if s not in hits]
         else:
-            head = (f"Ingen: {ctx.who(admin)} är inte {_PLURAL[wanted]} någon av de "
-                    f"{len(measures)} åtgärder den tar upp. Dess ställning per åtgärd:")
+            head = (f"Ingen: {ctx.who(admin)} är inte {_PLURAL[wanted]} någon åtgärd. Så här "
+                    f"ställer den sig till {taken}:")
             shown, rest = stances, []
         lines = [head]
         for s in shown:

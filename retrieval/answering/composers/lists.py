@@ -66,7 +66,8 @@ def _on_measures(plan: QuestionPlan, ctx: Context, admin: str, keys: list[Measur
         or next((s for s in stances if s.label != NEUTRAL), stances[0])
     key = (chosen.report, chosen.number)
     own = ctx.statements.on_measure(admin, *key)
-    sentence = chosen.sentence if chosen.sentence in own else None
+    # The sentence that set the label (it may stand outside the text on the measure).
+    sentence = chosen.sentence if chosen.label != NEUTRAL or chosen.sentence in own else None
     if sentence is None and own:
         sentence = ctx.rank(plan, own, [key])[0].sentence
     return Entry(admin, chosen, sentence) if sentence is not None else None
@@ -161,6 +162,9 @@ class CountComposer:
         cites = ctx.cites()
         scope = ctx.in_scope(plan)
         noun = group_noun(plan.scope.kinds)
+        if plan.about_silence and plan.topic.measures:
+            lines = silent_on_measures(plan, ctx, cites)
+            return Composed("\n".join(lines), lines[0], cites)
         if plan.about_silence:
             silent = [a for a in scope if a in ctx.statements.silent]
             head = f"{len(silent)} av {len(scope)} {noun} {NO_STATEMENT_TEXT}."
@@ -192,6 +196,28 @@ class CountComposer:
             head = f"{len(found)} av {len(scope)} {noun} tar upp {subject(plan, ctx)}."
         lines = [head, *render(found, ctx, cites, wanted)]
         return Composed("\n".join(lines), plain_head(head), cites)
+
+
+def silent_on_measures(plan: QuestionPlan, ctx: Context, cites: Cites) -> list[str]:
+    """Who in scope does not take the plan's measures up: those whose statement is about
+    other measures (with what it is about, and its first sentence), and those without a
+    statement (their "Skrivelse saknas.")."""
+    scope = ctx.in_scope(plan)
+    measures = plan.topic.measures
+    quiet = [a for a in scope if not any(k in ctx.addressed(a) for k in measures)]
+    head = (f"{len(quiet)} av {len(scope)} {group_noun(plan.scope.kinds)} tar inte upp "
+            f"{subject(plan, ctx).replace('*', '')}.")
+    lines = [head]
+    for admin in quiet:
+        if admin in ctx.statements.silent:
+            quote = cites.quote(ctx.statements.silent[admin][0])
+            lines.append(f"- **{admin}** {NO_STATEMENT_TEXT} (”{quote.text}”) [{quote.n}]")
+            continue
+        own = ctx.statements.of_administration(admin)
+        others = ", ".join(n for _, n in ctx.addressed(admin)) or "inga enskilda åtgärder"
+        quote = cites.quote(own[0])
+        lines.append(f"- **{admin}** tar upp andra åtgärder ({others}): {quote.markdown}")
+    return lines
 
 
 def plain_head(head: str) -> str:

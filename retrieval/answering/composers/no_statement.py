@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ingest.text.groups import group_noun
 from retrieval.answering.compose import NO_STATEMENT_TEXT, Composed, Context, Refusal
+from retrieval.answering.composers.lists import silent_on_measures
 from retrieval.answering.plan import QuestionPlan
 from retrieval.stance import INGEN, Stance
 
@@ -38,6 +39,10 @@ class NoStatementComposer:
                 return Refusal("förvaltningen finns inte i bilagan")
             return Composed("\n\n".join(lines), lines[0].split(" (”")[0].replace("*", ""),
                             cites)
+        if plan.topic.measures:
+            # "Vilka har inte kommenterat åtgärd 4.1.1?": silence on the measure.
+            lines = silent_on_measures(plan, ctx, cites)
+            return Composed("\n".join(lines), lines[0], cites)
         scope = ctx.in_scope(plan)
         quiet = [a for a in scope if a in silent]
         head = f"{len(quiet)} av {len(scope)} {group_noun(plan.scope.kinds)} {NO_STATEMENT_TEXT}:"

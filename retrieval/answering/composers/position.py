@@ -53,7 +53,9 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
             own = statements.answer_on_measure(admin, *key)
             stance = ctx.stance(admin, key)
             ranked = ctx.rank(plan, own, [key])
-            must = stance.sentence if with_stance and stance.sentence in own else None
+            # The sentence that set the label, even where it stands outside the text on
+            # the measure (a verdict on "dessa förslag" in the same paragraph).
+            must = stance.sentence if with_stance and stance.label != NEUTRAL else None
             picked = pick(ranked, limit=QUOTES, need_fit=False, must=must)
             if not picked:
                 continue
@@ -93,8 +95,7 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
     if keys and with_stance:
         key = keys[0]
         stance = ctx.stance(admin, key)
-        on_it = set(statements.on_measure(admin, *key))
-        must = stance.sentence if stance.label != NEUTRAL and stance.sentence in on_it else None
+        must = stance.sentence if stance.label != NEUTRAL else None
         # The best sentence, the one that set the stance, then the next best anywhere in
         # its text (the evidence is in the top three for 0.77 of questions, not always on
         # the same measure).

@@ -7,6 +7,7 @@ from collections import Counter
 
 from retrieval.answering.compose import Composed, Context, Refusal, quote_lines
 from retrieval.answering.plan import QuestionPlan
+from retrieval.stance import NEUTRAL
 
 # Sentences quoted per measure (the one that sets the stance, then the one that says most)
 # and per passage of general remarks (those that say most).
@@ -30,7 +31,8 @@ class ProfileComposer:
         for key in measures:
             stance = ctx.stance(admin, key)
             on_it = statements.answer_on_measure(admin, *key)
-            first = stance.sentence if stance.sentence in on_it else None
+            first = stance.sentence if stance.label != NEUTRAL or stance.sentence in on_it \
+                else None
             said = sorted(on_it, key=lambda s: -ctx.wording.information(s.text))
             picked = ([first] if first else []) + [s for s in said if s is not first]
             claim = cites.stance(stance)
@@ -40,9 +42,11 @@ class ProfileComposer:
         # Passages about no measure: the administration's general remarks.
         general = []
         for group in dict.fromkeys(s.group for s in own):
-            in_group = [s for s in statements.of_group(group) if not s.measures]
-            if not in_group or any(c.passage.id == group for c in cites.items):
+            if any(c.passage.id == group for c in cites.items):
                 continue
+            # A passage none of the measures' quotes came from: its sentences that say most
+            # (general remarks, or a report's introduction tied to a measure).
+            in_group = statements.of_group(group)
             said = sorted(in_group, key=lambda s: -ctx.wording.information(s.text))
             general.extend(said[:PER_PASSAGE])
         spread = ", ".join(f"{n} {label}" for label, n in labels.most_common())
