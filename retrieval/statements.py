@@ -252,11 +252,6 @@ def _spans(layout, chunks: list[Chunk], roles: frozenset[str]):
                     yield chunk, segment, start, end, text
 
 
-def sums_up(text: str) -> bool:
-    """A sentence about the commission's reports or recommendations as a whole."""
-    return bool(_SUMMARY.search(normalize_for_match(text)))
-
-
 class StatementsView:
     """Statements restricted to some sources: what a source filter in the app means."""
 

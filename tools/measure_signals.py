@@ -34,6 +34,9 @@ from retrieval.service import Service
 from tools.evaluate_blind import BLIND_DIR, load_questions, load_split, select
 
 _POSITIONAL = ("position", "fact", "compare", "followup")
+# The ranker as the answerer uses it: the three signals plus its structural penalties
+# (summaries of the reports, list introductions, heading fragments).
+RANKER = "the answerer's ranker"
 
 
 def _canonical() -> dict[str, str]:
@@ -65,8 +68,8 @@ def measure(half: str) -> dict:
     names = _canonical()
     configs = {"meaning": (1.0, 0.0, 0.0), "wording": (0.0, 1.0, 0.0),
                "meaning+wording": (1.0, WORDING, 0.0),
-               "meaning+wording+passage (used)": (1.0, WORDING, PASSAGE)}
-    ranks: dict[str, list[int]] = {c: [] for c in configs}
+               "meaning+wording+passage": (1.0, WORDING, PASSAGE)}
+    ranks: dict[str, list[int]] = {c: [] for c in [*configs, RANKER]}
     resolved = [0, 0]
     gaps: dict[str, list[float]] = {"answerable": [], "not_in_annex": []}
     shares: dict[str, list[float]] = {"answerable": [], "not_in_annex": []}
@@ -99,6 +102,8 @@ def measure(half: str) -> dict:
                 for name, (a, b, c) in configs.items():
                     order = list(np.argsort(-(a * cos + b * words + c * prior), kind="stable"))
                     ranks[name].append(min(order.index(g) for g in gold))
+                ranked = [e.sentence for e in ctx.rank(plan, own, [])]
+                ranks[RANKER].append(min(ranked.index(own[g]) for g in gold))
                 break
         # Measures by meaning.
         key = keys.get(q.id, {})
