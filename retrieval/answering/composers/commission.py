@@ -23,6 +23,12 @@ class CommissionTextComposer:
     def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
         commission = ctx.statements.commission
         keys = [k for k in plan.topic.measures if k in commission]
+        if not keys and plan.topic.words and plan.topic.measures_by != "number":
+            # No measure named or resolved: the commission's sentence in the annex that
+            # best answers the question says which measure it is.
+            every = [s for v in commission.values() for s in v if s.role != "heading"]
+            ranked = [e for e in ctx.rank(plan, every, []) if e.sentence.measures]
+            keys = [ranked[0].sentence.measures[0]] if ranked else []
         if not keys:
             return Refusal("bilagan återger inte kommissionens text om den åtgärden")
         q = normalize_for_match(plan.question)
