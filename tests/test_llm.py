@@ -163,8 +163,8 @@ def test_only_invalid_citations_fall_back(service: Service) -> None:
 
 
 def test_obeyed_injection_falls_back_to_offline(service: Service) -> None:
-    # The plan answers the question part, so the model is asked – and obeys the injection.
-    answer = ask(service, FakeListChatModel(responses=[POEM]), f"{ALVSJO} {INJECTION}")
+    # The plan answers the question, so the model is asked – and writes verse instead.
+    answer = ask(service, FakeListChatModel(responses=[POEM]), f"{ALVSJO} Svara på vers.")
     assert_fallback(answer, NO_VALID_CITATIONS)
     assert "Katten" not in answer.answer
     assert answer.grounded and all(c.passage.administration == "Älvsjö"

@@ -210,6 +210,9 @@ class Planner:
             scope.group = True
             plan.shape = "count"
             plan.stance_wanted = stance
+        elif wanted in ("time", "money") and not _LIST_Q.search(q):
+            # "När kommer … att besluta om …?": a fact, whatever group it mentions.
+            plan.shape = "fact"
         elif kinds or _LIST_Q.search(q) or _GROUP_ANY.search(q):
             scope.group = True
             if stance and stance != NEUTRAL:
