@@ -14,10 +14,10 @@ from ingest.settings import Settings
 from tools.evaluate_blind import run
 
 MARGIN = 0.03
-# Measured on the dev half with the plan and per-shape composers (round 2, data/eval/
-# blind_questions/results/round2_dev.txt). Lower is better for false refusals.
-DEV_OVERALL = {"evidence_cited": 0.958, "evidence_recall": 0.854, "fact_stated": 0.705,
-               "correct_refusal": 0.812, "no_statement_ok": 1.0, "shape_ok": 0.919}
+# Measured on the dev half with the plan and per-shape composers (round 4, data/eval/
+# blind_questions/results/round4_dev.txt). Lower is better for false refusals.
+DEV_OVERALL = {"evidence_cited": 0.958, "evidence_recall": 0.854, "fact_stated": 0.716,
+               "correct_refusal": 0.875, "no_statement_ok": 1.0, "shape_ok": 0.919}
 DEV_FALSE_REFUSALS = 0.011
 # Per shape, the dev figures (n = 7-16 questions a shape, so one question is 0.06-0.14:
 # the floor is one question below the measured value).
@@ -33,7 +33,7 @@ DEV_PER_SHAPE = {
     "no_statement": {"no_statement_ok": 1.0},
     "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
     "followup": {"evidence_cited": 0.909},
-    "not_in_annex": {"correct_refusal": 0.812},
+    "not_in_annex": {"correct_refusal": 0.875},
 }
 
 
