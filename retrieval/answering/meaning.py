@@ -14,6 +14,9 @@ from retrieval.statements import Sentence
 class Meaning:
     def __init__(self, vectors: SentenceVectors | None) -> None:
         self.vectors = vectors
+        # The last question's cosines with every sentence (the query kept alive so that
+        # its id is not reused); one question asks for them several times.
+        self._last: tuple[int, np.ndarray, np.ndarray] | None = None
 
     @property
     def available(self) -> bool:
@@ -25,6 +28,16 @@ class Meaning:
             return [-1] * len(sentences)
         found = (self.vectors.row(s.source, s.start, s.end) for s in sentences)
         return [-1 if r is None else r for r in found]
+
+    def all_cosines(self, query: np.ndarray) -> np.ndarray:
+        """The query's cosine with every stored sentence (one product; row order)."""
+        if self.vectors is None:
+            return np.zeros(0, dtype=np.float32)
+        key = id(query)
+        if self._last is None or self._last[0] != key:
+            self._last = (key, query, np.asarray(self.vectors.vectors) @ np.asarray(
+                query, dtype=np.float32))
+        return self._last[2]
 
     def cosines(self, sentences: list[Sentence], query: np.ndarray | None) -> np.ndarray:
         if not sentences:

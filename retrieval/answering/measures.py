@@ -57,6 +57,10 @@ class MeasureResolver:
             for key in s.measures:
                 own.setdefault(key, []).append(s)
         self._own = own
+        # Each measure's stored sentence rows, so one product with the question serves all.
+        self._rows = {k: ([r for r in meaning.rows(self._commission.get(k, [])) if r >= 0],
+                          [r for r in meaning.rows(own.get(k, [])) if r >= 0])
+                      for k in statements.measures}
 
     def run(self, question: str, topic: list[str], query: np.ndarray | None,
             passage_measures: dict[MeasureKey, float], allowed: set[MeasureKey]) -> Resolved:
@@ -72,9 +76,10 @@ class MeasureResolver:
         if query is None or not self.meaning.available or not topic:
             return Resolved()
         scored = []
+        every = self.meaning.all_cosines(query)
         for key in candidates:
-            described = self.meaning.cosines(self._commission.get(key, []), query)
-            own = self.meaning.cosines(self._own.get(key, []), query)
+            rows_described, rows_own = self._rows.get(key, ([], []))
+            described, own = every[rows_described], every[rows_own]
             score = (float(described.max()) if len(described) else 0.0) \
                 + (float(np.sort(own)[-3:].mean()) if len(own) else 0.0) \
                 + LEXICAL * self.wording.coverage(topic, self._text[key]) \
