@@ -156,10 +156,6 @@ def quote_lines(cites: Cites, sentences: list[Sentence]) -> list[str]:
                                                                                    s.start))]
 
 
-def stance_phrase(claim: StanceClaim) -> str:
-    return claim.markdown
-
-
 def pick(evidence: list[Evidence], *, limit: int, need_fit: bool = True,
          must: Sentence | None = None) -> list[Sentence]:
     """The sentences to quote: `must` (the one that set a stance) first, then the best
