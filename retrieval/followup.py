@@ -16,7 +16,7 @@ from ingest.text import nfc
 from ingest.text.groups import GROUP_WORD, same_definiteness
 from ingest.text.measures import mentions_in
 from ingest.text.names import name_pattern
-from ingest.text.words import content_words
+from ingest.text.words import STOPWORDS, content_words
 from retrieval.understand import Vocabulary, understand
 
 # Words that carry no topic: what is left of "Och hur är det med Skärholmen då?".
@@ -28,7 +28,10 @@ förvaltning stadsdelen stadsdel kontoret åtgärd åtgärden åtgärderna punkt
 rekommendation rekommendationen motsvarande likadant detsamma dess deras sin sitt sina
 and what about how for the same then
 """.split())
-# Words that point back at what the previous question was about.
+# Words that point back at what the previous question was about; only in a short question
+# (at most ANAPHORA_CONTENT content words): "det", "de", "den" are articles too, and a
+# question with a topic of its own is complete ("Vilka är positiva till det civila …?").
+ANAPHORA_CONTENT = 3
 _ANAPHORA = re.compile(r"\b(det|den|dem|de|deras|dess|detta|dessa|denna|där|dit|man|sådan\w*)\b")
 _CONNECTOR = re.compile(r"(\s*,\s*|\s+(och|samt|eller|and)\s+)$", re.IGNORECASE)
 
@@ -115,7 +118,9 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
             subjects.append(Mention(-1, -1, fuzzy[0], "admin"))
             rest.remove(word)
     content = [w for w in rest if w not in _FILLER and not w.isdigit()]
-    if not (subjects or measures) and _ANAPHORA.search(q.lower()):
+    topical = [w for w in content if w not in STOPWORDS]
+    if not (subjects or measures) and len(topical) <= ANAPHORA_CONTENT \
+            and _ANAPHORA.search(q.lower()):
         # "Vad vill man få reda på med det?": the pronoun points at the previous
         # question's subject and topic, which the search needs to find it.
         previous = nfc(history_questions[-1].strip())

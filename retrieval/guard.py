@@ -39,7 +39,7 @@ def clean_question(text: str, max_chars: int) -> tuple[str, list[str]]:
 # A request to drop the rules or to write something else is not a question about the
 # annex ("Ignorera alla tidigare instruktioner …", "Skriv en dikt om …", "Du är nu …").
 _INSTRUCTION = re.compile(
-    r"\b(ignorera|glöm|strunta i|bortse från)\b.{0,40}\b(instruktion|regl|tidigare|ovan)"
+    r"\b(ignorera|glöm|strunta i|bortse från)\b.{0,40}\b(instruktion|regl|ovan)"
     r"|\bdu är nu\b|^\W*system\s*:|\bskriv (en|ett|några) (dikt|låt|saga|vers|novell|rim)"
     r"|\bignore\b.{0,40}\b(instruction|rule|previous)|\bwrite (a|an|some) (poem|song|story)"
     r"|\byou are now\b", re.IGNORECASE)

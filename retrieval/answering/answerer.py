@@ -103,7 +103,7 @@ class OfflineAnswerer:
             plan.shape = "not_in_annex"
             plan.reason = "frågan ber om något annat än vad bilagan säger"
         elif not detected.administrations and plan.shape in ("fact", "position") \
-                and not plan.topic.measures and unknown_organisation(
+                and unknown_organisation(
                 self.wording.without_reports(question, detected.reports), self.alias_words):
             # A body the annex has no section for, asked about as the subject (not a
             # list, a count or the commission's text, which may name it in passing).

@@ -30,7 +30,7 @@ ALL_SHAPES: tuple[str, ...] = PlanShape.__args__  # type: ignore[attr-defined]
 # Stance families a question asks about, by the words it uses ("Vilka är för …",
 # "Är X emot något?"). Order matters: the first family found wins.
 _ASKED_STANCE = (
-    (AVVISANDE, re.compile(r"\b(emot|mot något|nej till|avvisa\w*|avstyrk\w*|säger nej"
+    (AVVISANDE, re.compile(r"\b((?<!tar )emot|mot något|nej till|avvisa\w*|avstyrk\w*|säger nej"
                            r"|negativ\w*|motsätter)\b")),
     (TVEKSAM, re.compile(r"\b(tveksam\w*|skeptisk\w*|kritisk\w*|tvivl\w*|invändning\w*)\b")),
     (FORBEHALL, re.compile(r"\b(förbehåll\w*|villkor\w*|dyr[at]?|kostsam\w*|kräver (mycket|mer)"
@@ -226,13 +226,13 @@ class Planner:
             and bool(_ANSWERED.search(q))
         if not topic.measures and plan.shape in _NEEDS_MEASURE and not about_report:
             self._resolve(plan, question, query_vector, passage_measures)
-        if plan.shape in ("position", "fact") and len(admins) == 1 \
-                and topic.measures_by not in ("number", "title"):
+        if ((plan.shape in ("position", "fact") and len(admins) == 1)
+                or plan.shape == "compare") and topic.measures_by not in ("number", "title"):
             found = self.resolver.run(question, topic.words, query_vector, passage_measures,
                                       set(self.statements.measures))
             if found.measures:
                 topic.annex_measure, topic.annex_measure_by = found.measures[0], found.by
-            if found.by == "title":
+            if found.by == "title" and plan.shape != "compare":
                 # The question quotes a measure's title: that is its topic, whoever
                 # addresses it (the composer says so when the administration does not).
                 topic.measures, topic.measures_by = list(found.measures), "title"

@@ -39,8 +39,9 @@ what does do did the a an of to in on for about how which who view think say say
 committee committees district districts administration administrations council councils
 """.split())
 # Markup and addresses pasted into a question are not what it is about.
-_MARKUP = re.compile(r"<script.*?</script>|<[^>]*>|!?\[[^\]]*\]\([^)]*\)|https?://\S+",
+_MARKUP = re.compile(r"<script.*?</script>|<[^>]*>|!\[[^\]]*\]\([^)]*\)|https?://\S+",
                      re.IGNORECASE | re.DOTALL)
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")  # a Markdown link: its text is kept
 # The commission's name says what all of the annex is about, not what a question is.
 _COMMISSION_NAME = re.compile(r"((kommissionen|kommission) för )?(ett )?socialt hållbart stockholm")
 _ENGLISH = frozenset("""the what which how does do did is are of to about for with and who
@@ -125,15 +126,19 @@ class Wording:
         self._extra = extra_stopwords
 
     def tokens(self, text: str) -> set[str]:
+        """The text's match tokens, less the commission's name ("… för ett socialt
+        hållbart Stockholm" says nothing about what a sentence is about)."""
         found = self._tokens.get(text)
         if found is None:
-            found = self._tokens[text] = match_tokens(text)
+            found = self._tokens[text] = match_tokens(
+                _COMMISSION_NAME.sub(" ", normalize_for_match(text)))
         return found
 
     def without_reports(self, question: str, reports: list[str]) -> str:
         """The normalised question less the names of the reports it mentions ("Från delad
         till enad stad" names no city, "Stad i samverkan" no organisation)."""
-        q = _COMMISSION_NAME.sub(" ", normalize_for_match(_MARKUP.sub(" ", question)))
+        q = _COMMISSION_NAME.sub(" ", normalize_for_match(
+            _LINK.sub(r"\1", _MARKUP.sub(" ", question))))
         for report in reports:
             for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")

@@ -73,6 +73,11 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
     if not fitting:
         return Refusal(f"ingen mening i {admin}s skrivelse innehåller det som efterfrågas")
     away = topic.annex_measure is not None and topic.annex_measure not in addressed
+    if not gap and away and max((e.wording for e in ranked), default=0.0) < WORDING_SUPPORT:
+        # In a comparison the others named are the closest text by design; the measure
+        # the question means, not addressed and not in the wording, is reason enough.
+        return Refusal(f"{admin} tar inte upp åtgärd {topic.annex_measure[1]}, som frågan "
+                       "gäller, i sin skrivelse")
     if gap and away and topic.annex_measure_by == "title":
         # The question quotes the title of a measure the administration does not address.
         return Refusal(f"{admin} tar inte upp åtgärd {topic.annex_measure[1]}, som frågan "
@@ -96,10 +101,10 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
         key = keys[0]
         stance = ctx.stance(admin, key)
         must = stance.sentence if stance.label != NEUTRAL else None
-        # The best sentence, the one that set the stance, then the next best anywhere in
-        # its text (the evidence is in the top three for 0.77 of questions, not always on
-        # the same measure).
-        picked = pick(ranked, limit=QUOTES, need_fit=plan.answer_type != "any", must=best)
+        # The best sentence, the one that set the stance, then the next best on the same
+        # measure: every quote under a measure's header is about that measure.
+        on_it = [e for e in ranked if key in e.sentence.measures or e.sentence is best]
+        picked = pick(on_it, limit=QUOTES, need_fit=plan.answer_type != "any", must=best)
         if must is not None and must not in picked:
             picked = [best, must, *[s for s in picked if s is not best][:QUOTES - 2]]
         lines.append(f"{ctx.who(admin)} om {ctx.measure_label(key)}: "
