@@ -73,7 +73,7 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
     if not fitting:
         return Refusal(f"ingen mening i {admin}s skrivelse innehåller det som efterfrågas")
     away = topic.annex_measure is not None and topic.annex_measure not in addressed
-    if not gap and away and max((e.wording for e in ranked), default=0.0) < WORDING_SUPPORT:
+    if not gap and away and not _wording_settles(plan, ctx, ranked):
         # In a comparison the others named are the closest text by design; the measure
         # the question means, not addressed and not in the wording, is reason enough.
         return Refusal(f"{admin} tar inte upp åtgärd {topic.annex_measure[1]}, som frågan "
@@ -82,7 +82,7 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
         # The question quotes the title of a measure the administration does not address.
         return Refusal(f"{admin} tar inte upp åtgärd {topic.annex_measure[1]}, som frågan "
                        "gäller, i sin skrivelse")
-    if gap and max(e.wording for e in ranked) < WORDING_SUPPORT:
+    if gap and not _wording_settles(plan, ctx, ranked):
         # The wording does not settle it: meaning decides. The question means a measure
         # the administration does not address, and another's text is closer to it; or
         # another's text is much closer.
@@ -119,6 +119,18 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
             return fact_lines(ctx.who(admin), cites, picked)
     lines.extend(quote_lines(cites, picked))
     return lines
+
+
+def _wording_settles(plan: QuestionPlan, ctx: Context, ranked: list) -> bool:
+    """The administration's own words answer the question whatever meaning says: its
+    text holds the question's most specific word (the rarest the annex uses), or one of
+    its sentences holds WORDING_SUPPORT of the topic words."""
+    known = ctx.wording.known(plan.topic.words)
+    if known:
+        rarest = max(known, key=lambda t: ctx.wording.idf.get(t, ctx.wording.max_idf))
+        if any(ctx.wording.coverage([rarest], e.sentence.text) >= 0.99 for e in ranked):
+            return True
+    return max((e.wording for e in ranked), default=0.0) >= WORDING_SUPPORT
 
 
 def fact_lines(head: str, cites: Cites, picked: list) -> list[str]:
