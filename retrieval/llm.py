@@ -378,6 +378,7 @@ class LLMAnswerer:
         # same reading of the question, from the passages the plan's composer cited first,
         # then the LangChain retriever's (the one a user's own chain would use).
         offline = self.offline.answer(q, filters=filters)
+        plan_ms = _ms(t0)
         if not offline.grounded:
             offline.notices.insert(0, "Planen hittade inget i bilagan som besvarar frågan; "
                                       "språkmodellen anropades inte.")
@@ -400,7 +401,8 @@ class LLMAnswerer:
         llm_ms = _ms(t1)
         t2 = time.perf_counter()
 
-        timings = {"search": search_ms, "llm": llm_ms}
+        # "plan": the offline answer the model's passages and plan come from.
+        timings = {"plan": plan_ms, "search": round(search_ms - plan_ms, 2), "llm": llm_ms}
         new_text, order, invalid = resolve_markers(text, len(passages))
         if _is_not_in_annex(text) or (_mentions_not_in_annex(text) and not order):
             # No support claimed: nothing is cited, the passages are only shown as nearby.

@@ -111,6 +111,18 @@ class OfflineAnswerer:
             plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"
         if filters and filters.administrations:
             plan.scope.only = list(filters.administrations)
+            outside = [a for a in plan.scope.administrations if a not in filters.administrations]
+            if outside:
+                plan.shape = "not_in_annex"
+                plan.reason = (f"{', '.join(outside)} ligger utanför filtret "
+                               f"({', '.join(filters.administrations)})")
+        if filters and (filters.measures or filters.reports) and not plan.topic.measures:
+            # The user's filter is the topic the question does not name.
+            plan.topic.measures = [k for k in statements.measures
+                                   if (not filters.measures or k[1] in filters.measures)
+                                   and (not filters.reports or k[0] in filters.reports)]
+            plan.topic.measures_by = "number"
+            plan.topic.reports = plan.topic.reports or list(filters.reports)
         return plan
 
     def compose(self, plan: QuestionPlan, result: SearchResult,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ingest.models import Chunk
-from retrieval.answer import Citation, Quote, StanceClaim
+from retrieval.answer import NO_STATEMENT_TEXT, Citation, Quote, StanceClaim
 from retrieval.answering.evidence import Evidence, EvidenceRanker
 from retrieval.answering.plan import QuestionPlan
 from retrieval.answering.wording import Wording
@@ -31,7 +31,6 @@ LABEL_HEADINGS = {
     POSITIV: "Positiva", FORBEHALL: "Positiva med förbehåll", TVEKSAM: "Tveksamma",
     AVVISANDE: "Avvisande", NEUTRAL: "Tar upp frågan utan att ta ställning",
 }
-NO_STATEMENT_TEXT = "har inte lämnat någon skrivelse i bilagan"
 
 
 @dataclass

@@ -5,6 +5,7 @@ score = cosine(question, sentence)                      (meaning, sentence vecto
       + WORDING × topic-word coverage                   (stems, compounds)
       + PASSAGE × 1 / (1 + rank of its passage)         (the hybrid search's ranking)
       + ON_MEASURE where the sentence is on a measure the plan names
+      - FRAGMENT_PENALTY for a list introduction or a heading fragment
 
 Measured on the blind development half (`python -m tools.measure_signals`: 47 position,
 fact, compare and follow-up questions; the key's evidence sentence among all of its

@@ -30,8 +30,6 @@ TITLE_MATCH = 0.6
 # three, mean) + LEXICAL × title-and-description words + VOTE × passage rank votes.
 LEXICAL = 0.05
 VOTE = 0.05
-# Only the best measure is taken: naming a close second too made lists mix two measures.
-TIE = 0.0
 
 
 @dataclass
@@ -88,5 +86,5 @@ class MeasureResolver:
         scored.sort(reverse=True)
         best = scored[0][0]
         lead = best - scored[1][0] if len(scored) > 1 else 1.0
-        picked = [k for s, k in scored if s >= best - TIE][:1]
-        return Resolved(picked, "meaning", round(lead, 4))
+        # Only the best measure: naming a close second too made lists mix two measures.
+        return Resolved([scored[0][1]], "meaning", round(lead, 4))

@@ -54,14 +54,12 @@ class CommissionTextComposer:
                 or pick(ranked, limit=limit, need_fit=False)
             if not picked:
                 continue
-            where = picked[0].administration
             if lines:
                 lines.append("")
-            lines.append(f"**Kommissionens text** om {ctx.measure_label(key)}, återgiven i "
-                         f"bilagan (i {where}s avsnitt; det är kommissionens förslag, inte en "
-                         "förvaltnings ställning):")
-            lines.extend(f"- {cites.quote(s).markdown}" for s in sorted(picked,
-                                                                         key=lambda s: s.start))
+            lines.append(f"**Kommissionens text** om {ctx.measure_label(key)}, som bilagan "
+                         "återger den (kommissionens förslag, inte en förvaltnings ställning):")
+            lines.extend(f"- {cites.quote(s).markdown} (återgiven i {s.administration}s avsnitt)"
+                         for s in sorted(picked, key=lambda s: (s.source, s.start)))
             direct = direct or f"Kommissionen: {picked[0].flat}"
         if not lines:
             part = {"responsible": "”Ansvarig:”", "ongoing": "”Pågående arbete:”"}.get(

@@ -21,7 +21,9 @@ class InverseComposer:
         if plan.topic.reports:
             measures = [k for k in measures if k[0] in plan.topic.reports]
         if not measures:
-            return Refusal(f"{admin} tar inte upp någon av kommissionens åtgärder")
+            where = (" i " + " och ".join(f"”{r}”" for r in plan.topic.reports)
+                     if plan.topic.reports else "")
+            return Refusal(f"{admin} tar inte upp någon av kommissionens åtgärder{where}")
         wanted = plan.stance_wanted or POSITIV
         labels = [POSITIV, FORBEHALL] if wanted == POSITIV else [wanted]
         cites = ctx.cites()

@@ -1,6 +1,7 @@
 """Lists over a group: who takes which stance on a measure (list_by_stance), and how
-many do (count). Both list every administration the stance matrix supports; the count
-is the length of the list shown."""
+many do (count). Both list every administration the stance matrix has on the measure,
+under a heading per stance; each count stated is the length of the list it counts (the
+asked stance's headings, or all who take the measure up)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ class NoStatementComposer:
                     continue
                 measures = ctx.addressed(admin)
                 quote = cites.quote(own[0])
-                about = ("åtgärd " + ", ".join(n for _, n in measures[:12])) if measures \
+                about = ("åtgärd " + ", ".join(n for _, n in measures)) if measures \
                     else "kommissionens rapporter i allmänhet"
                 lines.append(f"**{admin}** har lämnat en skrivelse i bilagan; den tar upp "
                              f"{about}: {quote.markdown}")

@@ -4,7 +4,7 @@ its words, and who in scope says nothing about it."""
 from __future__ import annotations
 
 from ingest.text.groups import group_noun
-from retrieval.answering.compose import Composed, Context, Refusal
+from retrieval.answering.compose import LABEL_ORDER, Composed, Context, Refusal
 from retrieval.answering.composers.lists import entries_or_refusal, render, subject
 from retrieval.answering.plan import QuestionPlan
 
@@ -21,7 +21,7 @@ class MeasureOverviewComposer:
         counts = {}
         for e in found:
             counts[e.stance.label] = counts.get(e.stance.label, 0) + 1
-        spread = ", ".join(f"{n} {label}" for label, n in counts.items())
+        spread = ", ".join(f"{counts[label]} {label}" for label in LABEL_ORDER if label in counts)
         head = (f"{len(found)} av {len(scope)} {group_noun(plan.scope.kinds)} tar upp "
                 f"{subject(plan, ctx)} ({spread}).")
         lines = [head, *render(found, ctx, cites)]

@@ -16,7 +16,7 @@ from retrieval.answering.compose import (
 from retrieval.answering.plan import QuestionPlan
 from retrieval.stance import NEUTRAL, Stance, classify
 
-QUOTES = 3  # sentences quoted per administration: the evidence is in the top 3 for 0.77
+QUOTES = 3  # sentences quoted per measure shown: the evidence is in the top 3 for 0.77
 # The evidence gate for a topic no number or title names: when the best sentence anywhere
 # in the annex is this much closer in meaning (cosine) to the question than the best the
 # administration wrote, its text does not carry the topic. Chosen on the development half

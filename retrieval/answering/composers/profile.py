@@ -28,6 +28,8 @@ class ProfileComposer:
         lines: list[str] = []
         labels: Counter[str] = Counter()
         measures = statements.measures_of(admin)
+        if plan.topic.reports:  # "Sammanfatta vad Norrmalm skriver om Stad i samverkan"
+            measures = [k for k in measures if k[0] in plan.topic.reports] or measures
         for key in measures:
             stance = ctx.stance(admin, key)
             on_it = statements.answer_on_measure(admin, *key)
