@@ -32,7 +32,7 @@ DELAD = "Från delad till enad stad"
 # The roles of an administration's own words (and of its "Skrivelse saknas."); the
 # commission's description and "Pågående arbete" must never be quoted as a position.
 QUOTABLE_ROLES = {"answer", "prose", "no_statement"}
-COMMISSION_ROLES = {"description", "responsible", "ongoing"}
+COMMISSION_ROLES = {"heading", "description", "responsible", "ongoing"}
 PLACEHOLDERS = ("Skrivelse saknas", "Skrivning saknas")
 
 _MARKER = re.compile(r"\[(\d+)\]")

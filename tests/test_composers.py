@@ -808,3 +808,57 @@ def test_every_shape_answers_grounded_with_its_plan(real_service: Service,
     if a.shape != "commission_text":
         assert not any(q.commission for q in a.quotes)
         assert f"**{COMMISSION_HEADER}**" not in a.answer
+
+
+# -- cases from the review of the rewrite ---------------------------------------------------
+@pytest.mark.slow
+def test_quotes_under_a_measure_header_are_on_that_measure(real_service: Service) -> None:
+    """A topic question's answer names one measure in its header; every quote below it is
+    a sentence on that measure (or the one that set its stance)."""
+    a = real_service.ask("Vad tycker Norrmalm om föreningsbidrag?")
+    check_grounded(a)
+    assert a.stances and a.stances[0].measure is not None
+    key = (a.stances[0].report, a.stances[0].measure)
+    stance = stance_of(real_service.statements, "Norrmalm", *key)
+    by_text = {s.flat: s for c in a.citations for s in c.sentences}
+    for q in a.quotes:
+        s = by_text[q.text]
+        assert key in s.measures or s == stance.sentence, (q.text, s.measures)
+
+
+@pytest.mark.slow
+def test_a_comparison_does_not_invent_positions_on_a_measure_neither_addresses(
+        real_service: Service) -> None:
+    """Neither Norrmalm nor Södermalm writes about the praktikbank (6.3.3): no stance is
+    stated for either."""
+    statements = real_service.statements
+    key = (SKOLA, "6.3.3")
+    assert all(key not in statements.measures_of(a) for a in ("Norrmalm", "Södermalm"))
+    a = real_service.ask("Vad tycker Norrmalm och Södermalm om praktikbanken?")
+    assert not a.stances, a.answer
+
+
+def test_a_named_administration_outside_the_filter_is_refused(fake_service: Service) -> None:
+    a = fake_service.ask("Vad tycker Norrmalm om lotsar?",
+                         filters=Filters(administrations=["Farsta"]))
+    assert not a.grounded and not a.citations
+    assert "Norrmalm" in a.answer and "filtret" in a.answer
+
+
+def test_a_measure_filter_is_the_topic_of_a_question_naming_none(fake_service: Service) -> None:
+    a = fake_service.ask("Vilka stadsdelsnämnder är positiva?",
+                         filters=Filters(measures=["4.1.1"]))
+    assert a.grounded and a.plan is not None
+    assert {n for _, n in a.plan.topic.measures} == {"4.1.1"}
+    assert {s.measure for s in a.stances} == {"4.1.1"}
+
+
+@pytest.mark.slow
+def test_each_commission_quote_names_the_section_that_reprints_it(real_service: Service
+                                                                   ) -> None:
+    a = real_service.ask("Vad föreslår kommissionen om lotsar för civilsamhället?")
+    check_grounded(a)
+    assert a.quotes and all(q.commission for q in a.quotes)
+    for q in a.quotes:
+        line = next(x for x in a.answer.splitlines() if f"”{q.text}”" in x)
+        assert line.endswith(f"(återgiven i {q.administration}s avsnitt)"), line

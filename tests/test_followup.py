@@ -90,3 +90,12 @@ def test_a_pronoun_carries_the_previous_question(vocab: Vocabulary, question: st
 def test_a_complete_question_with_a_pronoun_is_left_alone(vocab: Vocabulary) -> None:
     question = "Vad tycker Farsta om det lokala civilsamhället?"
     assert rewrite(question, [FARSTA], vocab) == question
+
+
+@pytest.mark.parametrize("question", [
+    "Vilka är positiva till det civila samhällets utvecklingsprogram?",
+    "Vad föreslår kommissionen om praktikplatser för de skoltrötta?",
+])
+def test_an_article_is_no_pronoun_in_a_question_with_its_own_topic(vocab: Vocabulary,
+                                                                    question: str) -> None:
+    assert rewrite(question, [FARSTA], vocab) == question

@@ -308,3 +308,11 @@ def test_as_dict_is_json_and_round_trips(fake_service: Service, case: Case) -> N
     assert data["stance_wanted"] == plan.stance_wanted
     assert data["about_silence"] is plan.about_silence
     assert data["reason"] == plan.reason
+
+
+def test_taking_in_is_not_being_against(fake_service: Service) -> None:
+    """"tar emot" (receives) asks no stance; "emot" alone is against."""
+    assert plan_of(fake_service, "Vilka stadsdelsnämnder tar emot nyanlända elever?"
+                   ).stance_wanted is None
+    assert plan_of(fake_service, "Är Enskede-Årsta-Vantör emot något av förslagen?"
+                   ).stance_wanted == "avvisande"
