@@ -102,6 +102,13 @@ class Statements:
                     kept = self.commission.setdefault(key, [])
                     if all(k.flat != s.flat for k in kept):
                         kept.append(s)
+        # An administration that copies the commission's description into its own prose
+        # ("Alla stadsdelsnämnder ska ta fram lokala utvecklingsprogram …") is quoting it:
+        # a sentence word for word the commission's is not the administration's words.
+        quoted = {normalize_for_match(c.text) for v in self.commission.values() for c in v
+                  if c.role != "heading"}
+        self.sentences = [s for s in self.sentences
+                          if normalize_for_match(s.text) not in quoted]
         self._by_admin: dict[str, list[Sentence]] = {}
         self._by_measure: dict[tuple[str, str, str], list[Sentence]] = {}
         self._by_group: dict[str, list[Sentence]] = {}
