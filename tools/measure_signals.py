@@ -24,27 +24,19 @@ import sys
 
 import numpy as np
 
-from ingest.registry import KNOWN_ADMINISTRATIONS, aliases_for, find_known
-from ingest.settings import load_settings
+from ingest.parse import parse_file
+from ingest.settings import DEFAULT_ANNEX, load_settings
 from ingest.text import normalize_for_match
 from retrieval.answering.compose import Context
 from retrieval.answering.evidence import PASSAGE, WORDING
 from retrieval.followup import rewrite
 from retrieval.service import Service
-from tools.evaluate_blind import BLIND_DIR, load_questions, load_split, select
+from tools.evaluate_blind import BLIND_DIR, Names, load_questions, load_split, select
 
 _POSITIONAL = ("position", "fact", "compare", "followup")
 # The ranker as the answerer uses it: the three signals plus its structural penalties
 # (summaries of the reports, list introductions, heading fragments).
 RANKER = "the answerer's ranker"
-
-
-def _canonical() -> dict[str, str]:
-    names = {}
-    for known in KNOWN_ADMINISTRATIONS:
-        for form in (known.name, *aliases_for(known)):
-            names[form.lower()] = known.name
-    return names
 
 
 def _measure_keys() -> dict[str, dict]:
@@ -65,7 +57,7 @@ def measure(half: str) -> dict:
     questions = select(load_questions(), load_split(), half)
     by_id = {q.id: q for q in load_questions()}
     keys = _measure_keys()
-    names = _canonical()
+    names = Names(parse_file(DEFAULT_ANNEX))  # the scorer's mapping of the keys' names
     configs = {"meaning": (1.0, 0.0, 0.0), "wording": (0.0, 1.0, 0.0),
                "meaning+wording": (1.0, WORDING, 0.0),
                "meaning+wording+passage": (1.0, WORDING, PASSAGE)}
@@ -86,8 +78,7 @@ def measure(half: str) -> dict:
         # Evidence ranking.
         if q.answerable and q.shape in _POSITIONAL:
             for ev in q.evidence:
-                admin = names.get(ev.administration.lower()) or getattr(
-                    find_known(ev.administration), "name", ev.administration)
+                admin = names.canonical(ev.administration)
                 own = statements.of_administration(admin)
                 snippet = normalize_for_match(ev.snippet)
                 gold = [i for i, s in enumerate(own)

@@ -44,6 +44,7 @@ class OfflineAnswerer:
         self.committee_of: dict[str, str] = {}
         for c in self.index.chunks:
             self.committee_of.setdefault(c.administration, c.committee)
+        self.planner = Planner(statements, self.wording, self.resolver, searcher.vocab)
         self.groups: dict[str, list[Chunk]] = {
             p: [self.index.chunks[i] for i in idx] for p, idx in self.index.groups.items()}
 
@@ -92,7 +93,10 @@ class OfflineAnswerer:
                 and len(filters.administrations) == 1:
             detected = copy.copy(detected)
             detected.administrations = list(filters.administrations)
-        planner = Planner(statements, self.wording, self.resolver, self.searcher.vocab)
+        # One planner for the whole index; a source filter's narrower statements get
+        # their own (rare: the app's source filter).
+        planner = self.planner if statements is self.statements else Planner(
+            statements, self.wording, self.resolver, self.searcher.vocab)
         plan = planner.run(question, detected, self._query(question),
                            _measure_votes(result.passages), english=is_english(question),
                            kinds_filter=filters.kinds if filters else None)

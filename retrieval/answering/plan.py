@@ -293,13 +293,9 @@ class Planner:
             plan.topic.confidence = found.confidence
 
     def _addressed(self, scope: Scope) -> set[MeasureKey]:
-        if scope.administrations:
-            return {k for a in scope.administrations for k in self.statements.measures_of(a)}
-        keys = set()
-        for s in self.statements.sentences:
-            if not scope.kinds or self.kind_of.get(s.administration) in scope.kinds:
-                keys.update(s.measures)
-        return keys
+        admins = scope.administrations or [
+            a for a in self.kind_of if not scope.kinds or self.kind_of[a] in scope.kinds]
+        return {k for a in admins for k in self.statements.measures_of(a)}
 
 
 # Shapes answered on one measure: its meaning is resolved when no number names it.
