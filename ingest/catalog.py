@@ -79,7 +79,9 @@ class TitleIndex:
         tokens = set(stems(text))
         for m, title_stems in self._titles:
             if m.key == measure.key:
-                return self._weighted(title_stems, tokens)
+                # The held stems through the per-token cache: one question is scored
+                # against every title.
+                return self._weighted(title_stems, tokens, self._found(tokens))
         return 0.0
 
     def similarity(self, measure: Measure, title: str) -> float:

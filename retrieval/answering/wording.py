@@ -124,6 +124,9 @@ class Wording:
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self.max_idf = math.log(1 + n)
         self._extra = extra_stopwords
+        # A topic word against one text gives the same answer for every question that
+        # asks it: measures are scored against every question, twice for a compare.
+        self._held = lru_cache(maxsize=1 << 18)(self._held_uncached)
 
     def tokens(self, text: str) -> set[str]:
         """The text's match tokens, less the commission's name ("… för ett socialt
@@ -165,9 +168,11 @@ class Wording:
         weights = [self.idf.get(t, self.max_idf) for t in topic]
         if not weights:
             return 0.0
-        tokens = self.tokens(text)
-        hit = sum(w * _found(t, tokens, partial) for t, w in zip(topic, weights, strict=True))
+        hit = sum(w * self._held(t, text, partial) for t, w in zip(topic, weights, strict=True))
         return hit / sum(weights)
+
+    def _held_uncached(self, word: str, text: str, partial: float) -> float:
+        return _found(word, self.tokens(text), partial)
 
     def information(self, text: str) -> float:
         """How much a sentence says: the IDF mass of its words (names, numbers and rare
