@@ -41,15 +41,15 @@ class ProfileComposer:
             labels[stance.label] += 1
             lines.append(f"- {ctx.measure_label(key)}: {claim.markdown}:")
             lines.extend("  " + line for line in quote_lines(cites, picked[:PER_MEASURE]))
-        # Passages about no measure: the administration's general remarks.
+        # What the measure lines left out: in each passage, the sentences not yet quoted
+        # that say most (general remarks, and the concrete things a statement names: a
+        # post, a project, a sum, which a summary should not drop).
+        quoted = {(s.administration, s.start) for c in cites.items for s in c.sentences}
         general = []
         for group in dict.fromkeys(s.group for s in own):
-            if any(c.passage.id == group for c in cites.items):
-                continue
-            # A passage none of the measures' quotes came from: its sentences that say most
-            # (general remarks, or a report's introduction tied to a measure).
-            in_group = statements.of_group(group)
-            said = sorted(in_group, key=lambda s: -ctx.wording.information(s.text))
+            left = [s for s in statements.of_group(group)
+                    if (s.administration, s.start) not in quoted]
+            said = sorted(left, key=lambda s: -ctx.wording.information(s.text))
             general.extend(said[:PER_PASSAGE])
         spread = ", ".join(f"{n} {label}" for label, n in labels.most_common())
         head = (f"{ctx.who(admin)} tar upp {len(measures)} åtgärder ({spread})"
