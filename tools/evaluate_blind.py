@@ -1,11 +1,12 @@
 """Score the product's answers to the blind question set (issue 14, item 7).
 
-    python -m tools.evaluate_blind [--half dev|test|all] [--index DIR] [--json]
+    python -m tools.evaluate_blind [--set 1|2] [--half dev|test|all] [--index DIR] [--json]
                                    [--show-failures] [--save-answers FILE] [--answers FILE]
 
 The set (`data/eval/blind_questions/`) was written by four writers who never saw the
 product; `split.json` holds its seeded dev/test halves. Tune only on `dev`; the test half
-is measured once per round by the lead.
+is measured once per round by the lead. `--set 2` takes the second set
+(`data/eval/blind_set2/`, writers E–H, the same rules and its own split).
 
 Asking and scoring are apart: `ask_all` puts every question to the product (a follow-up
 is resolved against the question it follows with `retrieval.followup.rewrite`, as the
@@ -69,6 +70,8 @@ from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
 from tools.evaluate import holds
 
 BLIND_DIR = PROJECT_ROOT / "data" / "eval" / "blind_questions"
+# The second blind set (writers E–H, written later by the same rules), its own split.
+BLIND_SETS = {"1": BLIND_DIR, "2": PROJECT_ROOT / "data" / "eval" / "blind_set2"}
 HALVES = ("dev", "test")
 # Shapes whose key has one evidence item per administration or measure in the answer.
 RECALL_SHAPES = frozenset({"list_by_stance", "count", "measure_overview", "compare", "profile",
@@ -616,7 +619,7 @@ def _print(out: dict, asked: dict[str, Asked], scores: Sequence[QuestionScore],
     short = {"evidence_cited": "cited", "evidence_recall": "recall", "fact_stated": "facts",
              "false_refusal": "falseref", "correct_refusal": "corrref",
              "no_statement_ok": "nostmt", "shape_ok": "shape"}
-    print(f"Blind set, half={out['half']}, {out['questions']} questions, "
+    print(f"Blind set {out.get('set', '')}, half={out['half']}, {out['questions']} questions, "
           f"model {out['embedding_model']}")
     print(f"{'':<18}{'n':>4}" + "".join(f"{short[m]:>10}" for m in METRICS))
 
@@ -672,7 +675,8 @@ def run(settings: Settings, half: str, directory: Path = BLIND_DIR,
         asked = ask_all(Service.from_settings(settings), chosen, by_id)
     scorer = Scorer(parse_file(settings.annex_paths[0], chunk_max_chars=settings.chunk_max_chars))
     scores = [score_answer(scorer, q, asked[q.id].answer) for q in chosen]
-    out = {"half": half, "questions": len(chosen), "embedding_model": settings.embedding_model,
+    out = {"set": directory.name, "half": half, "questions": len(chosen),
+           "embedding_model": settings.embedding_model,
            "errors": sum(a.error is not None for a in asked.values()), **report(scores)}
     return out, asked, scores
 
@@ -680,6 +684,8 @@ def run(settings: Settings, half: str, directory: Path = BLIND_DIR,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.evaluate_blind")
     parser.add_argument("--half", choices=[*HALVES, "all"], default="dev")
+    parser.add_argument("--set", choices=sorted(BLIND_SETS), default="1", dest="set_",
+                        help="frågeuppsättning: 1 (skribent A–D) eller 2 (E–H)")
     parser.add_argument("--index", type=Path, help="indexkatalog")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--show-failures", action="store_true")
@@ -692,7 +698,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.index:
         settings = settings.model_copy(update={"index_dir": args.index})
     try:
-        out, asked, scores = run(settings, args.half, answers=args.answers)
+        out, asked, scores = run(settings, args.half, BLIND_SETS[args.set_],
+                                 answers=args.answers)
     except NamndsvarError as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return 2

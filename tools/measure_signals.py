@@ -1,6 +1,6 @@
 """The signals behind the answerer's choices, measured on a half of the blind set.
 
-    python -m tools.measure_signals [--half dev|test] [--json]
+    python -m tools.measure_signals [--set 1|2] [--half dev|test] [--json]
 
 - evidence: where the key's evidence sentence ranks among all of its administration's
   own sentences (first, top 3), for the signals of retrieval.answering.evidence alone and
@@ -21,6 +21,7 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from retrieval.answering.compose import Context
 from retrieval.answering.evidence import PASSAGE, WORDING
 from retrieval.followup import rewrite
 from retrieval.service import Service
-from tools.evaluate_blind import BLIND_DIR, Names, load_questions, load_split, select
+from tools.evaluate_blind import BLIND_SETS, Names, load_questions, load_split, select
 
 _POSITIONAL = ("position", "fact", "compare", "followup")
 # The ranker as the answerer uses it: the three signals plus its structural penalties
@@ -39,10 +40,10 @@ _POSITIONAL = ("position", "fact", "compare", "followup")
 RANKER = "the answerer's ranker"
 
 
-def _measure_keys() -> dict[str, dict]:
+def _measure_keys(directory: Path) -> dict[str, dict]:
     """The key's measure and report per question (the loader keeps neither)."""
     out = {}
-    for path in sorted(BLIND_DIR.glob("writer_*.jsonl")):
+    for path in sorted(directory.glob("writer_*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 d = json.loads(line)
@@ -50,13 +51,13 @@ def _measure_keys() -> dict[str, dict]:
     return out
 
 
-def measure(half: str) -> dict:
+def measure(half: str, directory: Path = BLIND_SETS["1"]) -> dict:
     service = Service.from_settings(load_settings())
     off = service.offline
     statements = off.statements
-    questions = select(load_questions(), load_split(), half)
-    by_id = {q.id: q for q in load_questions()}
-    keys = _measure_keys()
+    questions = select(load_questions(directory), load_split(directory), half)
+    by_id = {q.id: q for q in load_questions(directory)}
+    keys = _measure_keys(directory)
     names = Names(parse_file(DEFAULT_ANNEX))  # the scorer's mapping of the keys' names
     configs = {"meaning": (1.0, 0.0, 0.0), "wording": (0.0, 1.0, 0.0),
                "meaning+wording": (1.0, WORDING, 0.0),
@@ -133,9 +134,10 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--half", choices=["dev", "test"], default="dev")
+    parser.add_argument("--set", choices=sorted(BLIND_SETS), default="1", dest="set_")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    report = measure(args.half)
+    report = measure(args.half, BLIND_SETS[args.set_])
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
