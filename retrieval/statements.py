@@ -242,8 +242,22 @@ def _commission_sentences(index: OpenIndex, group: str, chunks: list[Chunk]
     if layout is None or not heading:
         return []
     return [Sentence(text, start, end, chunk.source, chunk.administration, group, chunk.id,
-                     segment.role, heading, under_heading=True)
+                     segment.role, _named(text, heading), under_heading=True)
             for chunk, segment, start, end, text in _spans(layout, chunks, COMMISSION_ROLES)]
+
+
+def _named(text: str, heading: tuple[MeasureKey, ...]) -> tuple[MeasureKey, ...]:
+    """A block headed by several measures (Östermalm lists eight, "4.1.1 Åtgärd: …",
+    "4.1.2 Åtgärd: …", then one comment): a line that starts with one of their numbers
+    is that measure's text alone, not every measure's."""
+    m = _LEADING_NUMBERS.match(text)
+    named = set(re.findall(r"\d+(?:\.\d+)+", m.group(0))) if m else set()
+    own = tuple(k for k in heading if k[1] in named)
+    return own or heading
+
+
+# "4.1.1 Åtgärd: …", "4.3.1 / 4.3.2 Omvärldsbevakning …"
+_LEADING_NUMBERS = re.compile(r"\s*\d+(?:\.\d+)+(?:\s*(?:/|,|&|och)\s*\d+(?:\.\d+)+)*\b")
 
 
 def _spans(layout, chunks: list[Chunk], roles: frozenset[str]):

@@ -876,3 +876,20 @@ def test_each_commission_quote_names_the_section_that_reprints_it(real_service: 
     for q in a.quotes:
         line = next(x for x in a.answer.splitlines() if f"”{q.text}”" in x)
         assert line.endswith(f"(återgiven i {q.administration}s avsnitt)"), line
+
+
+@pytest.mark.slow
+def test_a_block_of_several_measures_gives_each_line_to_its_own(real_service: Service) -> None:
+    """Östermalm lists eight measures' "4.x.x Åtgärd: …" lines in one block, then one
+    comment: each line is the commission's text of the measure it numbers, not of all
+    eight. Skärholmen's "4.3.1 / 4.3.2 …" heading is both measures' text."""
+    commission = real_service.statements.commission
+    lines = [s for v in commission.values() for s in v
+             if s.administration == "Östermalm" and "Åtgärd:" in s.flat]
+    assert lines  # (a line word for word another section's is kept once, the first copy)
+    for s in lines:
+        assert [n for _, n in s.measures] == [s.flat.split()[0]], s.flat
+    lots = {s.flat for s in commission[(SAMVERKAN, "4.1.1")] if s.administration == "Östermalm"}
+    assert lots == {"4.1.1 Åtgärd: Etablera lotsar för civilsamhället i stadsdelsnämnderna."}
+    shared = [s for v in commission.values() for s in v if s.flat.startswith("4.3.1 / 4.3.2")]
+    assert shared and all({n for _, n in s.measures} == {"4.3.1", "4.3.2"} for s in shared)
