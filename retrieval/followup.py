@@ -34,6 +34,19 @@ and what about how for the same then
 ANAPHORA_CONTENT = 3
 _ANAPHORA = re.compile(r"\b(det|den|dem|de|deras|dess|detta|dessa|denna|där|dit|man|sådan\w*)\b")
 _CONNECTOR = re.compile(r"(\s*,\s*|\s+(och|samt|eller|and)\s+)$", re.IGNORECASE)
+# "de" as the subject of a verb ("Har de provat …", "vem måste de samarbeta med"), and
+# "dem"/"deras", point at who the previous question asked about; "de" before an adjective
+# is an article ("för de skoltrötta") and stays.
+_ACTOR = re.compile(
+    r"\b(?:((?:har|hade|är|var|kan|kunde|ska|skulle|vill|måste|gör|gjorde|tycker|anser|"
+    r"säger|skriver|kom|kommer|får|fick|brukar|planerar|tänker|vad|hur|när|vem|vilka|där|"
+    r"som)\s+)(?:de|dom)|dem|deras)\b", re.IGNORECASE)
+# "den åtgärden", "det förslaget": the measure the previous question named.
+_MEASURE_BACK = re.compile(
+    r"\b(?:den|denna|samma|det|detta) (?:åtgärden|åtgärd|förslaget|rekommendationen)\b",
+    re.IGNORECASE)
+_TOPIC_BACK = re.compile(r"\b(det|den|detta|dessa|denna|där|dit|sådan\w*)\b")
+_LEAD = re.compile(r"^(?:och|men)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,16 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
             rest.remove(word)
     content = [w for w in rest if w not in _FILLER and not w.isdigit()]
     topical = [w for w in content if w not in STOPWORDS]
+    if not (subjects or measures):
+        previous = nfc(history_questions[-1].strip())
+        resolved = _resolve_pronouns(q, previous, vocab)
+        if resolved is not None:
+            # "Kan de göra något åt det själva?": "det" still points at the previous
+            # question's topic, which a short question does not name.
+            rest_of_q = _MEASURE_BACK.sub(" ", _ACTOR.sub(" ", q)).lower()
+            if len(topical) <= ANAPHORA_CONTENT and _TOPIC_BACK.search(rest_of_q):
+                return f"{resolved} (föregående fråga: {previous})"
+            return resolved
     if not (subjects or measures) and len(topical) <= ANAPHORA_CONTENT \
             and _ANAPHORA.search(q.lower()):
         # "Vad vill man få reda på med det?": the pronoun points at the previous
@@ -157,3 +180,29 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     if subjects and not edits:
         return _suffix(out, _join(admins + groups_named))
     return out
+
+
+def _resolve_pronouns(q: str, previous: str, vocab: Vocabulary) -> str | None:
+    """A question that names nobody but says "de"/"dem"/"deras" of the administrations
+    the previous question named, or "den åtgärden" of its measure, is about them: the
+    words are put in ("Har de provat mentorskap?" after a question on Hässelby-Vällingby
+    becomes "Har Hässelby-Vällingby provat mentorskap?"). None when neither applies."""
+    admins = [m.text for m in subject_mentions(previous, vocab) if m.kind == "admin"]
+    numbers = [m.text for m in measure_mentions(previous)]
+    out = q
+    if admins and _ACTOR.search(out):
+        who = _join(admins)
+        out = _ACTOR.sub(lambda m: (m.group(1) or "") + (
+            _genitive(who) if m.group(0).lower() == "deras" else who), out)
+    if numbers and _MEASURE_BACK.search(out):
+        reports = understand(previous, vocab).reports
+        where = f" i {reports[0]}" if reports and len(reports) == 1 else ""
+        out = _MEASURE_BACK.sub(f"åtgärd {_join(numbers)}{where}", out)
+    if out == q:
+        return None
+    out = _LEAD.sub("", out)
+    return out[0].upper() + out[1:]
+
+
+def _genitive(name: str) -> str:
+    return name if name.endswith(("s", "x", "z")) else name + "s"
