@@ -316,3 +316,15 @@ def test_taking_in_is_not_being_against(fake_service: Service) -> None:
                    ).stance_wanted is None
     assert plan_of(fake_service, "Är Enskede-Årsta-Vantör emot något av förslagen?"
                    ).stance_wanted == "avvisande"
+
+
+@pytest.mark.parametrize(("text", "topic", "near"), [
+    # "av alla … på" are function words: sfi is two content words from "hälften".
+    ("Kortutbildade utgör cirka hälften av alla deltagare på sfi.", ["sfi"], True),
+    ("Ungefär 5 miljoner besökare kommer till biblioteken om året.", ["besökar"], True),
+    ("Två av förslagen gäller skolan, medan biblioteken nämns sist i rapporten.",
+     ["bibliotek"], False),
+])
+def test_a_number_counts_the_topic_when_few_content_words_stand_between(
+        fake_service: Service, text: str, topic: list[str], near: bool) -> None:
+    assert fake_service.offline.wording.number_near_topic(text, topic) is near

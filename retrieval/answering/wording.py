@@ -180,9 +180,10 @@ class Wording:
         return sum(self.idf.get(t, self.max_idf) for t in self.tokens(text))
 
     def number_near_topic(self, text: str, topic: list[str], reach: int = 4) -> bool:
-        """Some number in the text stands within `reach` words of a topic word: the
-        number is a quantity of what is asked ("5 miljoner … besökare om året" for "Hur
-        många … varje år"), not of something else ("Två av förslagen …")."""
+        """Some number in the text stands within `reach` content words of a topic word:
+        the number is a quantity of what is asked ("5 miljoner … besökare om året" for
+        "Hur många … varje år"; "hälften av alla deltagare på sfi"), not of something
+        else ("Två av förslagen …"). Function words ("av alla … på") do not count."""
         if not topic:
             return True
         t = self._quantities(text)
@@ -196,7 +197,9 @@ class Wording:
         for m in _NUMBER.finditer(t):
             i = next((k for k, s in enumerate(starts) if s + len(tokens[k]) > m.start()),
                      len(tokens) - 1)
-            window = " ".join(tokens[max(0, i - reach):i + reach + 1])
+            near = [k for k in range(len(tokens)) if k == i or tokens[k] not in STOPWORDS]
+            at = near.index(i)
+            window = " ".join(tokens[k] for k in near[max(0, at - reach):at + reach + 1])
             if self.coverage(topic, window) > 0:
                 return True
         return False
