@@ -893,3 +893,18 @@ def test_a_block_of_several_measures_gives_each_line_to_its_own(real_service: Se
     assert lots == {"4.1.1 Åtgärd: Etablera lotsar för civilsamhället i stadsdelsnämnderna."}
     shared = [s for v in commission.values() for s in v if s.flat.startswith("4.3.1 / 4.3.2")]
     assert shared and all({n for _, n in s.measures} == {"4.3.1", "4.3.2"} for s in shared)
+
+
+@pytest.mark.slow
+def test_a_measure_elsewhere_by_a_hair_is_no_reason_to_refuse(real_service: Service) -> None:
+    """Farsta writes on how it learns what residents experience (4.5.1); across the annex
+    4.2.2 comes out a hair closer by meaning. A lead that small is noise: the answer is
+    Farsta's own text, not "Det framgår inte av bilagan"."""
+    from retrieval.answering.composers.position import ANNEX_LEAD
+
+    a = real_service.ask("Hur ska Farsta ta reda på hur invånarna själva upplever sin vardag?")
+    topic = a.plan.topic
+    assert topic.annex_measure not in real_service.statements.measures_of("Farsta")
+    assert 0 <= topic.annex_lead < ANNEX_LEAD
+    assert a.grounded and a.citations and all(
+        c.passage.administration == "Farsta" for c in a.citations)

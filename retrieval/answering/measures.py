@@ -37,6 +37,7 @@ class Resolved:
     measures: list[MeasureKey] = field(default_factory=list)
     by: Literal["title", "meaning", "none"] = "none"
     confidence: float = 0.0
+    scores: dict[MeasureKey, float] = field(default_factory=dict)  # by meaning, every candidate
 
 
 class MeasureResolver:
@@ -87,4 +88,5 @@ class MeasureResolver:
         best = scored[0][0]
         lead = best - scored[1][0] if len(scored) > 1 else 1.0
         # Only the best measure: naming a close second too made lists mix two measures.
-        return Resolved([scored[0][1]], "meaning", round(lead, 4))
+        return Resolved([scored[0][1]], "meaning", round(lead, 4),
+                        {k: score for score, k in scored})
