@@ -125,6 +125,10 @@ CASES = [
          measures=((DELAD, "6.1.1"),), reports=(DELAD,)),
     Case("Vad vill kommissionen med åtgärd 6.5.3?", "commission_text",
          measures=((SKOLA, "6.5.3"),)),
+    Case("Vilka nämnder pekas ut som ansvariga för åtgärd 6.5.2?", "commission_text",
+         measures=((SKOLA, "6.5.2"),)),
+    Case("Hur många lärare behövs i vuxenutbildningen enligt kommissionen?",
+         "commission_text", answer_type="number"),
     # -- not_in_annex: a measure number the annex lacks, an organisation it lacks -----------
     Case("Vad tycker Skärholmen om åtgärd 6.7.1?", "not_in_annex", ("Skärholmen",),
          measures=(), reason_has=("6.7.1",)),

@@ -45,7 +45,8 @@ _COMMISSION = re.compile(
     r"\b(vill|har|föreslår|tycker|menar|anser|nämner|skriver|tänkt|rekommenderar|säger) "
     r"(hållbarhets)?kommissionen\b|\b(hållbarhets)?kommissionen (vill|föreslår|tycker|menar"
     r"|anser|nämner|skriver|har tänkt|rekommenderar|säger)\b|\bvem (är|blir) ansvarig\b"
-    r"|\bvem ansvarar\b|\bansvarig för åtgärd\b|\bpågående arbete\b|\bvad (innebär|går ut på"
+    r"|\bvem ansvarar\b|\bansvarig(a)? för (åtgärd|förslag)|\bpågående arbete\b"
+    r"|\benligt (hållbarhets)?kommissionen(s)?\b|\bvad (innebär|går ut på"
     r"|gäller|handlar) (åtgärd|förslaget)\b|\bvad föreslås\b")
 _COMPARE = re.compile(r"\b(jämför\w*|skillnad\w*|skiljer|likheter)\b")
 _PROFILE = re.compile(
