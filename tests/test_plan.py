@@ -326,6 +326,11 @@ def test_taking_in_is_not_being_against(fake_service: Service) -> None:
     # "av alla … på" are function words: sfi is two content words from "hälften".
     ("Kortutbildade utgör cirka hälften av alla deltagare på sfi.", ["sfi"], True),
     ("Ungefär 5 miljoner besökare kommer till biblioteken om året.", ["besökar"], True),
+    # Numerals, approximate "-tal" and fractions are quantities too; a year is not.
+    ("Kontoret medverkar i projekt i ett femtontal ytterstadsområden.", ["ytterstadsområd"],
+     True),
+    ("En tredjedel av eleverna på sfi har kort skolbakgrund.", ["elev"], True),
+    ("Medborgarkontoret i Bromma öppnades 2016.", ["medborgarkont"], False),
     ("Två av förslagen gäller skolan, medan biblioteken nämns sist i rapporten.",
      ["bibliotek"], False),
 ])

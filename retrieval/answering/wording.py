@@ -62,8 +62,14 @@ _TIME_Q = re.compile(r"^(när|vilket år|vilken tidpunkt|when)\b|\bnär (ska|ant
 _ACTOR_Q = re.compile(r"^(vem|vilka samarbetar|who)\b|\bvem (ska|är|har|vill)\b|\bansvar(ig|et)\b")
 _PLACE_Q = re.compile(r"^(var|i vilka områden|i vilken stadsdel|where)\b")
 # A quantity: a number that is not a year, or a number word ("hälften", "tio").
-_NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(två|tre|fyra|fem|sex|sju|åtta"
-                     r"|nio|tio|tolv|fjorton|tjugo|hundra|tusen|miljon\w*|miljard\w*|hälften"
+# A quantity: digits (not a year), a Swedish numeral, also as an approximate "-tal" ("ett
+# femtontal områden", "ett hundratal"), a fraction or share, or a single one said so.
+_NUMERAL = (r"(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton"
+            r"|sjutton|arton|nitton|tjugo|trettio|fyrtio|femtio|sextio|sjuttio|åttio|nittio"
+            r"|hundra|tusen|dussin)")
+_NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(" + _NUMERAL + r"(tal)?"
+                     r"|miljon\w*|miljard\w*|hälften|halva"
+                     r"|(tredje|fjärde|femte|sjätte|tionde|hundra)del(en|ar|arna)?"
                      r"|procent|dubbelt|vart \w+ år|endast en|en enda)\b|%")
 _MEASURE_NUMBER = re.compile(r"\b\d+(\.\d+)+\b")
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
