@@ -7,15 +7,17 @@ a new annex with the same administrations parses without edits here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ingest.text import normalize_for_match
 from ingest.text.groups import FACK, STADSDEL
 from ingest.text.names import HEADING_SIMILARITY, closest
+from ingest.text.words import stems
 
 __all__ = ["FACK", "GROUP_HEADINGS", "KNOWN_ADMINISTRATIONS", "KNOWN_REPORTS",
            "REPORTS_BY_NAME", "STADSDEL", "KnownAdministration", "KnownReport",
-           "aliases_for", "find_known", "genitive", "reports_mentioned"]
+           "aliases_for", "find_known", "genitive", "report_spans", "reports_mentioned"]
 
 
 @dataclass(frozen=True)
@@ -166,11 +168,43 @@ REPORTS_BY_NAME = {r.name: r for r in KNOWN_REPORTS}
 
 
 def reports_mentioned(text: str) -> list[KnownReport]:
-    """Reports a piece of text names, in order of first mention."""
+    """Reports a piece of text names, in order of first mention: by a cue of its title,
+    or as "rapporten om <a word of its full title>" ("rapporten om översiktsplanering",
+    "delrapporten om kortutbildade")."""
     norm = normalize_for_match(text)
     found: list[tuple[int, KnownReport]] = []
     for report in KNOWN_REPORTS:
         positions = [norm.find(c) for c in report.cues if c in norm]
+        for m in REPORT_ABOUT.finditer(norm):
+            if set(stems(m.group("about"))) & _title_stems(report):
+                positions.append(m.start())
         if positions:
             found.append((min(positions), report))
     return [r for _, r in sorted(found, key=lambda x: x[0])]
+
+
+REPORT_ABOUT = re.compile(r"\b(del)?rapport(en)? (om|kring|för|gällande) (?P<about>(\w+\s*){1,3})")
+
+
+def report_spans(text: str) -> list[tuple[int, int, KnownReport]]:
+    """Where a (lowercased) text names a report: its cues and "rapporten om …" phrases."""
+    low = text.lower()
+    spans = []
+    for report in KNOWN_REPORTS:
+        for cue in report.cues:
+            spans += [(m.start(), m.end(), report) for m in re.finditer(re.escape(cue), low)]
+        for m in REPORT_ABOUT.finditer(low):
+            end = None
+            for w in re.finditer(r"\w+", m.group("about")):
+                if set(stems(w.group(0))) & _title_stems(report):
+                    end = m.start("about") + w.end()
+            if end is not None:
+                spans.append((m.start(), end, report))
+    return sorted(spans, key=lambda x: x[0])
+
+
+def _title_stems(report: KnownReport) -> set[str]:
+    # Long words only ("stad" and "skola" name a subject, not a report), and none of the
+    # commission's name ("… för ett socialt hållbart Stockholm" names every report).
+    common = set(stems("social socialt hållbar hållbart hållbarhet Stockholm"))
+    return {st for st in stems(report.full_title) if len(st) >= 6 and st not in common}

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.registry import report_spans
 from ingest.text import nfc
 from ingest.text.groups import GROUP_WORD, same_definiteness
 from ingest.text.measures import mentions_in
@@ -46,6 +47,13 @@ _MEASURE_BACK = re.compile(
     r"\b(?:den|denna|samma|det|detta) (?:åtgärden|åtgärd|förslaget|rekommendationen)\b",
     re.IGNORECASE)
 _TOPIC_BACK = re.compile(r"\b(det|den|detta|dessa|denna|där|dit|sådan\w*)\b")
+# "Och det där med X?", "Hur är det med X då?": a new topic for the previous question's
+# subjects, asked the way it was asked. Not a question of its own ("Och vem …?").
+_NEW_TOPIC = re.compile(
+    r"^(?:och|men|hur är det med|än)\s+(?:det där med\s+|när det gäller\s+|vad gäller\s+"
+    r"|frågan om\s+)?(?P<topic>(?!(?:vad|vem|vilk\w*|hur|när|var|varför|finns|har|är|kan|ska"
+    r"|tycker|gillar|anser|säger)\b).+?)(?:\s+då)?\s*\??$", re.IGNORECASE)
+_FRAME_END = re.compile(r"\s(om|till|på|kring)\s")
 _LEAD = re.compile(r"^(?:och|men)\s+", re.IGNORECASE)
 
 
@@ -121,7 +129,10 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     q = nfc(question.strip())
     subjects = subject_mentions(q, vocab)
     measures = measure_mentions(q)
-    rest = _rest_words(q, [*subjects, *measures])
+    # "Och 6.2.1 i rapporten om översiktsplanering?": the report says which 6.2.1; its
+    # words are no topic of their own.
+    reports = [Mention(a, b, r.name, "report") for a, b, r in report_spans(q)]
+    rest = _rest_words(q, [*subjects, *measures, *reports])
     # A misspelt name ("Skärholmn") is a subject too, in its canonical form.
     for word in list(rest):
         if word in _FILLER or len(word) < 5:
@@ -134,6 +145,9 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     topical = [w for w in content if w not in STOPWORDS]
     if not (subjects or measures):
         previous = nfc(history_questions[-1].strip())
+        swapped = _new_topic(q, previous, vocab) if topical else None
+        if swapped is not None:
+            return swapped
         resolved = _resolve_pronouns(q, previous, vocab)
         if resolved is not None:
             # "Kan de göra något åt det själva?": "det" still points at the previous
@@ -170,6 +184,8 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     elif groups_named and not admins and prev_admins:
         edits.append((prev_admins, groups_named[0]))
     out = _apply(previous, edits)
+    if measures and prev_measures and reports:
+        out = _with_report(out, reports[0].text, vocab)
 
     if measures and not prev_measures:
         numbers = _join([m.text for m in measures])
@@ -206,3 +222,28 @@ def _resolve_pronouns(q: str, previous: str, vocab: Vocabulary) -> str | None:
 
 def _genitive(name: str) -> str:
     return name if name.endswith(("s", "x", "z")) else name + "s"
+
+
+def _new_topic(q: str, previous: str, vocab: Vocabulary) -> str | None:
+    """"Och det där med att analysera stadsrummet?" after "Hur ser förvaltningarna på
+    att …?" is "Hur ser förvaltningarna på att analysera stadsrummet?": the previous
+    question's frame up to the word that introduces its topic, with the new topic. None
+    when the follow-up asks a question of its own or the previous names no one."""
+    m = _NEW_TOPIC.match(q)
+    subjects = subject_mentions(previous, vocab)
+    if m is None or not subjects:
+        return None
+    frame = _FRAME_END.search(previous, subjects[-1].end)
+    head = previous[:frame.end()] if frame else f"Vad tycker {subjects[-1].text} om "
+    return f"{head}{m.group('topic').rstrip(' ?')}?"
+
+
+def _with_report(question: str, report: str, vocab: Vocabulary) -> str:
+    """The question with its report replaced by `report`, or `report` added after its
+    last measure number when it names none."""
+    spans = report_spans(question)
+    if spans:
+        start, end = spans[0][0], max(b for a, b, _ in spans if a < spans[0][1] + 1)
+        return question[:start] + report + question[end:]
+    last = measure_mentions(question)[-1]
+    return f"{question[:last.end]} i {report}{question[last.end:]}"

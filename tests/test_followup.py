@@ -134,3 +134,40 @@ def test_an_article_or_a_group_is_not_replaced(vocab: Vocabulary, question: str,
     administration (a list, an overview) there is no one to put in."""
     assert "Farsta" not in rewrite(question, [previous], vocab)
     assert not rewrite(question, [previous], vocab).startswith("Har stadsdelsnämnderna")
+
+
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    ("Och det där med att analysera stadsrummet?",
+     "Hur ser förvaltningarna på att ta fram en modell för sociala konsekvenser?",
+     "Hur ser förvaltningarna på att analysera stadsrummet?"),
+    ("Och medborgardrivna mötesplatser då?",
+     "Vilka stadsdelsnämnder är positiva till lotsar för civilsamhället?",
+     "Vilka stadsdelsnämnder är positiva till medborgardrivna mötesplatser?"),
+    ("Och det där med praktikbanken?", "Vad tycker arbetsmarknadsnämnden om lotsar?",
+     "Vad tycker arbetsmarknadsnämnden om praktikbanken?"),
+])
+def test_a_new_topic_is_asked_the_way_the_previous_question_was(
+        vocab: Vocabulary, question: str, previous: str, expected: str) -> None:
+    """"Och det där med X?" keeps the previous question's subjects and frame (a list, an
+    overview, a position) and puts X where its topic stood."""
+    assert rewrite(question, [previous], vocab) == expected
+
+
+def test_a_question_of_its_own_after_och_is_not_a_new_topic(vocab: Vocabulary) -> None:
+    out = rewrite("Och vilka driver det tillsammans med?",
+                  ["När öppnade Bromma sitt medborgarkontor?"], vocab)
+    assert out.startswith("Och vilka driver det tillsammans med?")
+
+
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    ("Och 6.2.1 i rapporten om översiktsplanering?",
+     "Vilka har kommenterat åtgärd 6.2.1 i En skola där alla ska lyckas?",
+     "Vilka har kommenterat åtgärd 6.2.1 i Från delad till enad stad?"),
+    ("Och 6.3.1 i Från delad till enad stad?", "Vad tycker Farsta om åtgärd 6.5.3?",
+     "Vad tycker Farsta om åtgärd 6.3.1 i Från delad till enad stad?"),
+])
+def test_a_measure_follow_up_may_name_its_report(vocab: Vocabulary, question: str,
+                                                 previous: str, expected: str) -> None:
+    """The same number is in two reports; a follow-up that says which report replaces
+    the previous question's report, by its name or as "rapporten om <its subject>"."""
+    assert rewrite(question, [previous], vocab) == expected

@@ -227,3 +227,21 @@ def test_as_dict_round_trip(vocab: Vocabulary) -> None:
     assert set(d) >= {"administrations", "kinds", "measures", "measure_numbers", "reports",
                       "intent", "ambiguous_measures"}
     assert d["intent"] == "position"
+
+
+@pytest.mark.parametrize(("text", "report"), [
+    ("Vad säger de om 6.2.1 i rapporten om översiktsplanering?", "Från delad till enad stad"),
+    ("Hur många har svarat på delrapporten om kortutbildade?", "Allas rätt till kunskap"),
+    ("Vad står det i rapporten om civilsamhället?", "Stad i samverkan"),
+])
+def test_a_report_is_named_by_its_subject(text: str, report: str) -> None:
+    from ingest.registry import reports_mentioned
+
+    assert [r.name for r in reports_mentioned(text)] == [report]
+
+
+def test_a_common_word_names_no_report() -> None:
+    from ingest.registry import reports_mentioned
+
+    assert reports_mentioned("Vad säger rapporten om Stockholm och social hållbarhet?") == []
+    assert reports_mentioned("Vad står i rapporten om skolan?") == []
