@@ -908,3 +908,16 @@ def test_a_measure_elsewhere_by_a_hair_is_no_reason_to_refuse(real_service: Serv
     assert 0 <= topic.annex_lead < ANNEX_LEAD
     assert a.grounded and a.citations and all(
         c.passage.administration == "Farsta" for c in a.citations)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "När fick invånarna i Bromma ett ställe dit de kan gå med sina ärenden?",
+])
+def test_a_fact_in_other_words_is_found_by_meaning(real_service: Service, question: str
+                                                    ) -> None:
+    """The question shares no word with Bromma's "medborgarkontor i början av 2016", but
+    that sentence is among the closest in meaning and holds a date: it answers."""
+    a = real_service.ask(question)
+    assert a.plan.shape == "fact" and a.plan.answer_type == "time"
+    assert a.grounded and "2016" in a.answer and "medborgarkontor" in a.answer

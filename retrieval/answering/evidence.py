@@ -39,6 +39,8 @@ FRAGMENT_WORDS = 5
 # holds this share of the question's topic words ("När öppnade Älvsjö sitt
 # medborgarkontor?" is not answered by a date in a sentence on the budget).
 FACT_WORDING = 0.1
+# ... or be among this many of the candidates closest to the question in meaning.
+MEANING_TOP = 3
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,12 @@ class EvidenceRanker:
         if not sentences:
             return []
         cos = self.meaning.cosines(sentences, query)
+        # The few closest in meaning may answer a fact in other words than the question's
+        # ("ett eget ställe där invånarna får hjälp" for "medborgarkontor").
+        closest = set(np.argsort(-np.asarray(cos), kind="stable")[:MEANING_TOP].tolist())
         out = []
         wanted_measures = set(measures or ())
-        for s, c in zip(sentences, cos, strict=True):
+        for i, (s, c) in enumerate(zip(sentences, cos, strict=True)):
             words = self.wording.coverage(topic, s.text) if topic else 0.0
             rank = passage_rank.get(s.group)
             score = float(c) + WORDING * words \
@@ -76,7 +81,7 @@ class EvidenceRanker:
                 - (FRAGMENT_PENALTY if _fragment(s.flat) else 0.0)
             fits = self.wording.fits(s.text, wanted, question) and (
                 not broad or wanted not in ("money", "number", "time") or not topic
-                or words >= FACT_WORDING) and (
+                or words >= FACT_WORDING or i in closest) and (
                 not broad or wanted not in ("money", "number")
                 or self.wording.number_near_topic(s.text, topic))
             out.append(Evidence(s, score, float(c), words, fits))
