@@ -5,8 +5,8 @@
     python -m tools.bench --ask-by-shape [--repeats N] [--json-out FILE]
 
 --ask-by-shape: only the offline answer's latency on the live index (build it first),
-per answer shape of the plan, over the gold and the blind questions (both halves; a
-follow-up completed from the question it follows), each call a new question (its vector
+per answer shape of the plan, over the gold and both blind sets' questions (both halves;
+a follow-up completed from the question it follows), each call a new question (its vector
 computed), after one warm-up pass.
 
 Each model, in the same run (the default first, so that its peak memory is read before
@@ -467,9 +467,9 @@ def _sizes(text: str) -> list[int]:
 def ask_by_shape(service: Service, repeats: int) -> dict:
     """Offline-ask latency per plan shape (new questions), and over all of them."""
     from retrieval.followup import rewrite
-    from tools.evaluate_blind import load_questions
+    from tools.evaluate_blind import BLIND_SETS, load_questions
 
-    blind = load_questions()
+    blind = [q for directory in BLIND_SETS.values() for q in load_questions(directory)]
     by_id = {q.id: q for q in blind}
     questions = [q.question for q in load_gold()]
     for q in blind:

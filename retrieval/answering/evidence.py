@@ -39,7 +39,9 @@ FRAGMENT_WORDS = 5
 # holds this share of the question's topic words ("När öppnade Älvsjö sitt
 # medborgarkontor?" is not answered by a date in a sentence on the budget).
 FACT_WORDING = 0.1
-# ... or be among this many of the candidates closest to the question in meaning.
+# ... or, for a number (which must still stand near a topic word), be among this many of
+# the candidates closest to the question in meaning. Not for a time: any dated sentence
+# near in meaning would answer "När invigde Bromma sin nya simhall?".
 MEANING_TOP = 3
 
 
@@ -67,8 +69,8 @@ class EvidenceRanker:
         if not sentences:
             return []
         cos = self.meaning.cosines(sentences, query)
-        # The few closest in meaning may answer a fact in other words than the question's
-        # ("ett eget ställe där invånarna får hjälp" for "medborgarkontor").
+        # The few closest in meaning may answer a number in other words than the
+        # question's ("förortsområden" for "ytterstadsområden").
         closest = set(np.argsort(-np.asarray(cos), kind="stable")[:MEANING_TOP].tolist())
         out = []
         wanted_measures = set(measures or ())
@@ -81,7 +83,7 @@ class EvidenceRanker:
                 - (FRAGMENT_PENALTY if _fragment(s.flat) else 0.0)
             fits = self.wording.fits(s.text, wanted, question) and (
                 not broad or wanted not in ("money", "number", "time") or not topic
-                or words >= FACT_WORDING or i in closest) and (
+                or words >= FACT_WORDING or (i in closest and wanted != "time")) and (
                 not broad or wanted not in ("money", "number")
                 or self.wording.number_near_topic(s.text, topic))
             out.append(Evidence(s, score, float(c), words, fits))

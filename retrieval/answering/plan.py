@@ -104,9 +104,10 @@ class Topic:
     # named administration that does not address it has not written about the topic.
     annex_measure: tuple[str, str] | None = None
     annex_measure_by: Literal["title", "meaning", "none"] = "none"
-    # By meaning: how far the annex-wide measure leads the best one the scope addresses
-    # (0 when the scope addresses it); a small lead is no evidence the topic is elsewhere.
-    annex_lead: float = 0.0
+    # By meaning, per named administration: how far the annex-wide measure leads the best
+    # one that administration addresses (0 when it addresses it, 1 when it addresses
+    # none); a small lead is no evidence the topic is elsewhere.
+    annex_lead: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         parts = []
@@ -236,11 +237,12 @@ class Planner:
                                       set(self.statements.measures))
             if found.measures:
                 topic.annex_measure, topic.annex_measure_by = found.measures[0], found.by
-                addressed = [found.scores[k] for k in self._addressed(scope)
-                             if k in found.scores]
-                if found.by == "meaning":  # (a scope that addresses nothing: all lead)
+                if found.by == "meaning":
                     best = found.scores[found.measures[0]]
-                    topic.annex_lead = round(best - max(addressed), 4) if addressed else 1.0
+                    for admin in admins:
+                        own = [found.scores[k] for k in self.statements.measures_of(admin)
+                               if k in found.scores]
+                        topic.annex_lead[admin] = round(best - max(own), 4) if own else 1.0
             if found.by == "title" and plan.shape != "compare":
                 # The question quotes a measure's title: that is its topic, whoever
                 # addresses it (the composer says so when the administration does not).

@@ -78,7 +78,7 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
     if not fitting:
         return Refusal(f"ingen mening i {admin}s skrivelse innehåller det som efterfrågas")
     away = topic.annex_measure is not None and topic.annex_measure not in addressed and (
-        topic.annex_measure_by == "title" or topic.annex_lead >= ANNEX_LEAD)
+        topic.annex_measure_by == "title" or topic.annex_lead.get(admin, 1.0) >= ANNEX_LEAD)
     if not gap and away and not _wording_settles(plan, ctx, ranked):
         # In a comparison the others named are the closest text by design; the measure
         # the question means, not addressed and not in the wording, is reason enough.
