@@ -183,7 +183,10 @@ def reports_mentioned(text: str) -> list[KnownReport]:
     return [r for _, r in sorted(found, key=lambda x: x[0])]
 
 
-REPORT_ABOUT = re.compile(r"\b(del)?rapport(en)? (om|kring|för|gällande) (?P<about>(\w+\s*){1,3})")
+# "rapporten om översiktsplanering", "delrapporten om kortutbildade": the definite form,
+# and the report's word right after the preposition ("en rapport om kunskap om droger" is
+# no report of the commission's).
+REPORT_ABOUT = re.compile(r"\b(del)?rapporten (om|kring|gällande) (?P<about>\w+)")
 
 
 def report_spans(text: str) -> list[tuple[int, int, KnownReport]]:
@@ -194,12 +197,8 @@ def report_spans(text: str) -> list[tuple[int, int, KnownReport]]:
         for cue in report.cues:
             spans += [(m.start(), m.end(), report) for m in re.finditer(re.escape(cue), low)]
         for m in REPORT_ABOUT.finditer(low):
-            end = None
-            for w in re.finditer(r"\w+", m.group("about")):
-                if set(stems(w.group(0))) & _title_stems(report):
-                    end = m.start("about") + w.end()
-            if end is not None:
-                spans.append((m.start(), end, report))
+            if set(stems(m.group("about"))) & _title_stems(report):
+                spans.append((m.start(), m.end(), report))
     return sorted(spans, key=lambda x: x[0])
 
 

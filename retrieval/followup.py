@@ -35,13 +35,17 @@ and what about how for the same then
 ANAPHORA_CONTENT = 3
 _ANAPHORA = re.compile(r"\b(det|den|dem|de|deras|dess|detta|dessa|denna|där|dit|man|sådan\w*)\b")
 _CONNECTOR = re.compile(r"(\s*,\s*|\s+(och|samt|eller|and)\s+)$", re.IGNORECASE)
-# "de" as the subject of a verb ("Har de provat …", "vem måste de samarbeta med"), and
-# "dem"/"deras", point at who the previous question asked about; "de" before an adjective
-# is an article ("för de skoltrötta") and stays.
-_ACTOR = re.compile(
-    r"\b(?:((?:har|hade|är|var|kan|kunde|ska|skulle|vill|måste|gör|gjorde|tycker|anser|"
-    r"säger|skriver|kom|kommer|får|fick|brukar|planerar|tänker|vad|hur|när|vem|vilka|där|"
-    r"som)\s+)(?:de|dom)|dem|deras)\b", re.IGNORECASE)
+# "de" as the subject of a verb ("Har de provat …", "vem måste de samarbeta med", "där de
+# är …"), and "dem"/"deras", point at who the previous question asked about. "de" before
+# an adjective or a participle is an article ("Vad tycker de boende …", "får de nyanlända
+# eleverna", "för de skoltrötta"), and "dem som …" is "those who".
+_DE = re.compile(r"\b(de|dom|dem|deras)\b", re.IGNORECASE)
+_PREPOSITIONS = frozenset("för till med av om på hos bland från åt under efter mot kring i".split())
+_AUX = frozenset("har hade är var kan kunde ska skulle vill måste brukar planerar tänker "
+                 "behöver borde bör".split())
+_AFTER_DE = frozenset("om till på med fram ut in upp av för att inte något några själva då "
+                      "nu också redan ännu mer så är har var hade kan ska vill måste gör får "
+                      "fick tycker anser ser".split())
 # "den åtgärden", "det förslaget": the measure the previous question named.
 _MEASURE_BACK = re.compile(
     r"\b(?:den|denna|samma|det|detta) (?:åtgärden|åtgärd|förslaget|rekommendationen)\b",
@@ -50,10 +54,17 @@ _TOPIC_BACK = re.compile(r"\b(det|den|detta|dessa|denna|där|dit|sådan\w*)\b")
 # "Och det där med X?", "Hur är det med X då?": a new topic for the previous question's
 # subjects, asked the way it was asked. Not a question of its own ("Och vem …?").
 _NEW_TOPIC = re.compile(
-    r"^(?:och|men|hur är det med|än)\s+(?:det där med\s+|när det gäller\s+|vad gäller\s+"
-    r"|frågan om\s+)?(?P<topic>(?!(?:vad|vem|vilk\w*|hur|när|var|varför|finns|har|är|kan|ska"
-    r"|tycker|gillar|anser|säger)\b).+?)(?:\s+då)?\s*\??$", re.IGNORECASE)
+    r"^(?:och|men|hur är det med|än)\s+(?P<marked>det där med\s+|när det gäller\s+"
+    r"|vad gäller\s+|frågan om\s+)?(?P<topic>.+?)(?:\s+då)?\s*\??$", re.IGNORECASE)
+# A topic does not start with a question word, a verb of a yes/no question ("Och blir det
+# dyrt?", "Men stämmer det?") or a courtesy ("Och tack!").
+_NOT_A_TOPIC = re.compile(
+    r"^(vad|vem|vilk\w*|hur|när|var|varför|finns|har|hade|är|var|kan|kunde|ska|skulle|vill"
+    r"|måste|bör|borde|får|fick|blir|blev|behövs|behöver|stämmer|gäller|innebär|kostar|menar"
+    r"|betyder|handlar|räcker|fungerar|ingår|tycker|gillar|anser|säger|skriver|gör|ser|tar"
+    r"|kommer|planerar|tänker|brukar|tack|okej|ok|bra|hej|toppen|perfekt)\b", re.IGNORECASE)
 _FRAME_END = re.compile(r"\s(om|till|på|kring)\s")
+FRAME_REACH = 3  # words after the subject within which the topic's preposition stands
 _LEAD = re.compile(r"^(?:och|men)\s+", re.IGNORECASE)
 
 
@@ -63,6 +74,16 @@ class Mention:
     end: int
     text: str  # the words to put in (as the user wrote them, or the canonical name)
     kind: str = "admin"  # "admin", "group" (a plural group word) or "measure"
+    name: str = ""  # an administration's canonical name
+
+    @property
+    def base(self) -> str:
+        """The name to put in another sentence: as written, unless written in the
+        genitive ("Farstas åtgärder"), then the canonical name."""
+        if self.name and self.text.lower().endswith("s") and not self.name.lower().endswith(
+                "s") and self.text.lower() != self.name.lower():
+            return self.name
+        return self.text
 
 
 def subject_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
@@ -76,7 +97,8 @@ def subject_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
             written = m.group(0)
             found.append(Mention(m.start(), m.end(),
-                                 name if written.lower() == name.lower() else written))
+                                 name if written.lower() == name.lower() else written,
+                                 name=name))
     for m in GROUP_WORD.finditer(text):
         if not any(taken[m.start():m.end()]):
             found.append(Mention(m.start(), m.end(), m.group(0), "group"))
@@ -145,17 +167,17 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     topical = [w for w in content if w not in STOPWORDS]
     if not (subjects or measures):
         previous = nfc(history_questions[-1].strip())
-        swapped = _new_topic(q, previous, vocab) if topical else None
-        if swapped is not None:
-            return swapped
         resolved = _resolve_pronouns(q, previous, vocab)
         if resolved is not None:
             # "Kan de göra något åt det själva?": "det" still points at the previous
             # question's topic, which a short question does not name.
-            rest_of_q = _MEASURE_BACK.sub(" ", _ACTOR.sub(" ", q)).lower()
+            rest_of_q = _MEASURE_BACK.sub(" ", _DE.sub(" ", q)).lower()
             if len(topical) <= ANAPHORA_CONTENT and _TOPIC_BACK.search(rest_of_q):
                 return f"{resolved} (föregående fråga: {previous})"
             return resolved
+        swapped = _new_topic(q, previous, vocab) if topical else None
+        if swapped is not None:
+            return swapped
     if not (subjects or measures) and len(topical) <= ANAPHORA_CONTENT \
             and _ANAPHORA.search(q.lower()):
         # "Vad vill man få reda på med det?": the pronoun points at the previous
@@ -184,15 +206,16 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     elif groups_named and not admins and prev_admins:
         edits.append((prev_admins, groups_named[0]))
     out = _apply(previous, edits)
-    if measures and prev_measures and reports:
-        out = _with_report(out, reports[0].text, vocab)
+    if reports and (prev_measures or report_spans(previous)):
+        out = _with_report(out, reports[0].text)
 
     if measures and not prev_measures:
         numbers = _join([m.text for m in measures])
-        who = _join([m.text for m in prev_admins])
+        where = f" i {reports[0].text}" if reports else ""
+        who = _join([m.base for m in prev_admins])
         if who:
-            return f"Vad säger {who} om åtgärd {numbers}?"
-        return _suffix(out, f"åtgärd {numbers}")
+            return f"Vad säger {who} om åtgärd {numbers}{where}?"
+        return _suffix(out, f"åtgärd {numbers}{where}")
     if subjects and not edits:
         return _suffix(out, _join(admins + groups_named))
     return out
@@ -203,21 +226,45 @@ def _resolve_pronouns(q: str, previous: str, vocab: Vocabulary) -> str | None:
     the previous question named, or "den åtgärden" of its measure, is about them: the
     words are put in ("Har de provat mentorskap?" after a question on Hässelby-Vällingby
     becomes "Har Hässelby-Vällingby provat mentorskap?"). None when neither applies."""
-    admins = [m.text for m in subject_mentions(previous, vocab) if m.kind == "admin"]
+    admins = [m.base for m in subject_mentions(previous, vocab) if m.kind == "admin"]
     numbers = [m.text for m in measure_mentions(previous)]
     out = q
-    if admins and _ACTOR.search(out):
+    if admins:
         who = _join(admins)
-        out = _ACTOR.sub(lambda m: (m.group(1) or "") + (
-            _genitive(who) if m.group(0).lower() == "deras" else who), out)
+        for m in reversed([m for m in _DE.finditer(out) if _points_back(out, m)]):
+            put = _genitive(who) if m.group(0).lower() == "deras" else who
+            out = out[:m.start()] + put + out[m.end():]
     if numbers and _MEASURE_BACK.search(out):
         reports = understand(previous, vocab).reports
-        where = f" i {reports[0]}" if reports and len(reports) == 1 else ""
+        # Not where the question says which report itself ("… i den andra rapporten").
+        named = bool(report_spans(q)) or bool(re.search(r"rapport", q, re.IGNORECASE))
+        where = f" i {reports[0]}" if len(reports) == 1 and not named else ""
         out = _MEASURE_BACK.sub(f"åtgärd {_join(numbers)}{where}", out)
     if out == q:
         return None
     out = _LEAD.sub("", out)
     return out[0].upper() + out[1:]
+
+
+def _points_back(text: str, m: re.Match) -> bool:
+    """Whether this "de"/"dem"/"deras" is a pronoun for the previous subjects."""
+    word = m.group(0).lower()
+    before = re.findall(r"\w+", text[:m.start()].lower())
+    after = re.findall(r"\w+", text[m.end():].lower())
+    prev, nxt = (before[-1] if before else ""), (after[0] if after else "")
+    if word == "deras":
+        return True
+    if word == "dem":
+        return nxt != "som"
+    if prev in _PREPOSITIONS or not nxt:
+        return False
+    if nxt in _AFTER_DE:
+        return True
+    if nxt.endswith("nde"):
+        return False  # a participle: "de boende"
+    if re.search(r"(ar|er|ir|or|ur|de|te|tt|at|it)$", nxt):
+        return True  # a finite verb or a supine: "där de arbetar", "har de provat"
+    return prev in _AUX and nxt.endswith("a")  # an infinitive: "måste de samarbeta"
 
 
 def _genitive(name: str) -> str:
@@ -229,21 +276,37 @@ def _new_topic(q: str, previous: str, vocab: Vocabulary) -> str | None:
     att …?" is "Hur ser förvaltningarna på att analysera stadsrummet?": the previous
     question's frame up to the word that introduces its topic, with the new topic. None
     when the follow-up asks a question of its own or the previous names no one."""
+    if q.rstrip().endswith(("!", ".")):
+        return None
     m = _NEW_TOPIC.match(q)
     subjects = subject_mentions(previous, vocab)
     if m is None or not subjects:
         return None
+    topic = m.group("topic").rstrip(" ?")
+    if not m.group("marked") and _NOT_A_TOPIC.match(topic):
+        return None
     frame = _FRAME_END.search(previous, subjects[-1].end)
-    head = previous[:frame.end()] if frame else f"Vad tycker {subjects[-1].text} om "
-    return f"{head}{m.group('topic').rstrip(' ?')}?"
+    between = previous[subjects[-1].end:frame.start()].split() if frame else []
+    if frame and len(between) <= FRAME_REACH:
+        head = previous[:frame.end()]
+    else:
+        admins = [s.base for s in subjects if s.kind == "admin"] or [subjects[-1].text]
+        head = f"Vad tycker {_join(admins)} om "
+    return f"{head}{topic}?"
 
 
-def _with_report(question: str, report: str, vocab: Vocabulary) -> str:
+def _with_report(question: str, report: str) -> str:
     """The question with its report replaced by `report`, or `report` added after its
     last measure number when it names none."""
     spans = report_spans(question)
     if spans:
         start, end = spans[0][0], max(b for a, b, _ in spans if a < spans[0][1] + 1)
         return question[:start] + report + question[end:]
-    last = measure_mentions(question)[-1]
-    return f"{question[:last.end]} i {report}{question[last.end:]}"
+    loose = re.search(r"\b(?:i|ur) (?:den |sin |samma )?\w*rapport\w*", question,
+                      re.IGNORECASE)
+    if loose:  # "i skolrapporten": a report the registry does not know by that word
+        return question[:loose.start()] + f"i {report}" + question[loose.end():]
+    last = measure_mentions(question)
+    if not last:
+        return question
+    return f"{question[:last[-1].end]} i {report}{question[last[-1].end:]}"

@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
-from ingest.registry import REPORTS_BY_NAME
+from ingest.registry import REPORTS_BY_NAME, report_spans
 from ingest.text import normalize_for_match
 from ingest.text.groups import BODY_WORDS, GROUP_WORDS
 from ingest.text.words import STOPWORDS, content_words, stem_matches, stems, words
@@ -151,6 +151,9 @@ class Wording:
         for report in reports:
             for cue in (*REPORTS_BY_NAME[report].cues, normalize_for_match(report)):
                 q = q.replace(cue, " ")
+        # "rapporten om översiktsplanering" names a report, not a topic.
+        for start, end, _ in reversed(report_spans(q)):
+            q = q[:start] + " " + q[end:]
         return q
 
     def topic(self, question: str, reports: list[str]) -> list[str]:
@@ -206,7 +209,9 @@ class Wording:
             near = [k for k in range(len(tokens)) if k == i or tokens[k] not in STOPWORDS]
             at = near.index(i)
             window = " ".join(tokens[k] for k in near[max(0, at - reach):at + reach + 1])
-            if self.coverage(topic, window) > 0:
+            # Not through the caches: a window is a one-off text.
+            held = match_tokens(_COMMISSION_NAME.sub(" ", window))
+            if any(_found(t, held, 0.45) > 0 for t in topic):
                 return True
         return False
 

@@ -13,6 +13,7 @@ from retrieval.stance import NEUTRAL
 # and per passage of general remarks (those that say most).
 PER_MEASURE = 2
 PER_PASSAGE = 2
+LEFT_OUT = 4  # sentences of the quoted passages that the measure lines left out
 
 
 class ProfileComposer:
@@ -41,16 +42,22 @@ class ProfileComposer:
             labels[stance.label] += 1
             lines.append(f"- {ctx.measure_label(key)}: {claim.markdown}:")
             lines.extend("  " + line for line in quote_lines(cites, picked[:PER_MEASURE]))
-        # What the measure lines left out: in each passage, the sentences not yet quoted
-        # that say most (general remarks, and the concrete things a statement names: a
-        # post, a project, a sum, which a summary should not drop).
-        quoted = {(s.administration, s.start) for c in cites.items for s in c.sentences}
-        general = []
+        # Passages about no measure: the administration's general remarks, those that
+        # say most. Then what the measure lines left out of the passages they quote: the
+        # few sentences that say most (a post, a project, a sum a summary should not
+        # drop), capped, so that a long statement's summary stays a summary.
+        cited = {c.passage.id for c in cites.items}
+        quoted = {(s.source, s.start) for c in cites.items for s in c.sentences}
+        general, left = [], []
         for group in dict.fromkeys(s.group for s in own):
-            left = [s for s in statements.of_group(group)
-                    if (s.administration, s.start) not in quoted]
-            said = sorted(left, key=lambda s: -ctx.wording.information(s.text))
-            general.extend(said[:PER_PASSAGE])
+            said = sorted((s for s in statements.of_group(group)
+                           if (s.source, s.start) not in quoted),
+                          key=lambda s: -ctx.wording.information(s.text))
+            if group in cited:
+                left.extend(said[:PER_PASSAGE])
+            else:
+                general.extend(said[:PER_PASSAGE])
+        left = sorted(left, key=lambda s: -ctx.wording.information(s.text))[:LEFT_OUT]
         spread = ", ".join(f"{n} {label}" for label, n in labels.most_common())
         head = (f"{ctx.who(admin)} tar upp {len(measures)} åtgärder ({spread})"
                 if measures else f"{ctx.who(admin)} tar inte upp någon enskild åtgärd")
@@ -60,4 +67,6 @@ class ProfileComposer:
             out += ["", "**Per åtgärd:**", *lines]
         if general:
             out += ["", f"**Allmänt** ({admin}):", *quote_lines(cites, general)]
+        if left:
+            out += ["", f"**Mer ur skrivelsen** ({admin}):", *quote_lines(cites, left)]
         return Composed("\n".join(out), head.replace("*", ""), cites)
