@@ -17,12 +17,12 @@ SEED = 20261202
 HERE = Path(__file__).resolve().parent
 
 
-def load() -> list[dict]:
-    return [json.loads(line) for path in sorted(HERE.glob("writer_*.jsonl"))
+def load(here: Path = HERE) -> list[dict]:
+    return [json.loads(line) for path in sorted(here.glob("writer_*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def draw(rows: list[dict]) -> dict[str, str]:
+def draw(rows: list[dict], seed: int = SEED) -> dict[str, str]:
     by_id = {r["id"]: r for r in rows}
 
     def root(r: dict) -> dict:
@@ -36,7 +36,7 @@ def draw(rows: list[dict]) -> dict[str, str]:
     by_shape: dict[str, list[str]] = defaultdict(list)
     for head in sorted(families):
         by_shape[by_id[head]["shape"]].append(head)
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     half: dict[str, str] = {}
     for shape in sorted(by_shape):
         heads = by_shape[shape]

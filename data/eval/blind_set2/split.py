@@ -9,43 +9,26 @@ Re-running it gives the same split (tests check that).
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import random
-from collections import defaultdict
 from pathlib import Path
 
 SEED = 202612022
 HERE = Path(__file__).resolve().parent
 
+# The first set's draw, run with this set's seed on this set's questions.
+_spec = importlib.util.spec_from_file_location(
+    "blind_split_1", HERE.parent / "blind_questions" / "split.py")
+_first = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_first)
+
 
 def load() -> list[dict]:
-    return [json.loads(line) for path in sorted(HERE.glob("writer_*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _first.load(HERE)
 
 
 def draw(rows: list[dict]) -> dict[str, str]:
-    by_id = {r["id"]: r for r in rows}
-
-    def root(r: dict) -> dict:
-        while r.get("followup_of") in by_id:
-            r = by_id[r["followup_of"]]
-        return r
-
-    families: dict[str, list[str]] = defaultdict(list)
-    for r in rows:
-        families[root(r)["id"]].append(r["id"])
-    by_shape: dict[str, list[str]] = defaultdict(list)
-    for head in sorted(families):
-        by_shape[by_id[head]["shape"]].append(head)
-    rng = random.Random(SEED)
-    half: dict[str, str] = {}
-    for shape in sorted(by_shape):
-        heads = by_shape[shape]
-        rng.shuffle(heads)
-        for i, head in enumerate(heads):
-            for member in families[head]:
-                half[member] = "dev" if i % 2 == 0 else "test"
-    return dict(sorted(half.items()))
+    return _first.draw(rows, SEED)
 
 
 if __name__ == "__main__":
