@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from ingest.text import normalize_for_match
 from ingest.text.groups import FACK, STADSDEL
@@ -175,9 +176,7 @@ def reports_mentioned(text: str) -> list[KnownReport]:
     found: list[tuple[int, KnownReport]] = []
     for report in KNOWN_REPORTS:
         positions = [norm.find(c) for c in report.cues if c in norm]
-        for m in REPORT_ABOUT.finditer(norm):
-            if set(stems(m.group("about"))) & _title_stems(report):
-                positions.append(m.start())
+        positions += [start for start, _ in _about(norm, report)]
         if positions:
             found.append((min(positions), report))
     return [r for _, r in sorted(found, key=lambda x: x[0])]
@@ -196,14 +195,19 @@ def report_spans(text: str) -> list[tuple[int, int, KnownReport]]:
     for report in KNOWN_REPORTS:
         for cue in report.cues:
             spans += [(m.start(), m.end(), report) for m in re.finditer(re.escape(cue), low)]
-        for m in REPORT_ABOUT.finditer(low):
-            if set(stems(m.group("about"))) & _title_stems(report):
-                spans.append((m.start(), m.end(), report))
+        spans += [(start, end, report) for start, end in _about(low, report)]
     return sorted(spans, key=lambda x: x[0])
 
 
-def _title_stems(report: KnownReport) -> set[str]:
+def _about(text: str, report: KnownReport) -> list[tuple[int, int]]:
+    """Spans of "rapporten om <a word of this report's full title>" in a lowercased text."""
+    return [(m.start(), m.end()) for m in REPORT_ABOUT.finditer(text)
+            if set(stems(m.group("about"))) & _title_stems(report)]
+
+
+@cache
+def _title_stems(report: KnownReport) -> frozenset[str]:
     # Long words only ("stad" and "skola" name a subject, not a report), and none of the
     # commission's name ("… för ett socialt hållbart Stockholm" names every report).
     common = set(stems("social socialt hållbar hållbart hållbarhet Stockholm"))
-    return {st for st in stems(report.full_title) if len(st) >= 6 and st not in common}
+    return frozenset(st for st in stems(report.full_title) if len(st) >= 6 and st not in common)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.registry import report_spans
+from ingest.registry import genitive, report_spans
 from ingest.text import nfc
 from ingest.text.groups import GROUP_WORD, same_definiteness
 from ingest.text.measures import mentions_in
@@ -80,10 +80,8 @@ class Mention:
     def base(self) -> str:
         """The name to put in another sentence: as written, unless written in the
         genitive ("Farstas åtgärder"), then the canonical name."""
-        if self.name and self.text.lower().endswith("s") and not self.name.lower().endswith(
-                "s") and self.text.lower() != self.name.lower():
-            return self.name
-        return self.text
+        genitive_form = self.text.lower().endswith("s") and not self.name.lower().endswith("s")
+        return self.name if self.name and genitive_form else self.text
 
 
 def subject_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
@@ -149,6 +147,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     if not history_questions or not question.strip():
         return question
     q = nfc(question.strip())
+    previous = nfc(history_questions[-1].strip())
     subjects = subject_mentions(q, vocab)
     measures = measure_mentions(q)
     # "Och 6.2.1 i rapporten om översiktsplanering?": the report says which 6.2.1; its
@@ -166,7 +165,6 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     content = [w for w in rest if w not in _FILLER and not w.isdigit()]
     topical = [w for w in content if w not in STOPWORDS]
     if not (subjects or measures):
-        previous = nfc(history_questions[-1].strip())
         resolved = _resolve_pronouns(q, previous, vocab)
         if resolved is not None:
             # "Kan de göra något åt det själva?": "det" still points at the previous
@@ -182,14 +180,12 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
             and _ANAPHORA.search(q.lower()):
         # "Vad vill man få reda på med det?": the pronoun points at the previous
         # question's subject and topic, which the search needs to find it.
-        previous = nfc(history_questions[-1].strip())
         if subject_mentions(previous, vocab) or measure_mentions(previous):
             return f"{q} (föregående fråga: {previous})"
         return question
     if content or not (subjects or measures) or (subjects and measures):
         return question  # a complete question, or nothing to carry over
 
-    previous = nfc(history_questions[-1].strip())
     prev_subjects = subject_mentions(previous, vocab)
     prev_admins = [m for m in prev_subjects if m.kind == "admin"]
     prev_groups = [m for m in prev_subjects if m.kind == "group"]
@@ -232,12 +228,12 @@ def _resolve_pronouns(q: str, previous: str, vocab: Vocabulary) -> str | None:
     if admins:
         who = _join(admins)
         for m in reversed([m for m in _DE.finditer(out) if _points_back(out, m)]):
-            put = _genitive(who) if m.group(0).lower() == "deras" else who
+            put = genitive(who) if m.group(0).lower() == "deras" else who
             out = out[:m.start()] + put + out[m.end():]
     if numbers and _MEASURE_BACK.search(out):
-        reports = understand(previous, vocab).reports
+        reports = understand(previous, vocab).reports  # (with the areas' names)
         # Not where the question says which report itself ("… i den andra rapporten").
-        named = bool(report_spans(q)) or bool(re.search(r"rapport", q, re.IGNORECASE))
+        named = bool(report_spans(q)) or "rapport" in q.lower()
         where = f" i {reports[0]}" if len(reports) == 1 and not named else ""
         out = _MEASURE_BACK.sub(f"åtgärd {_join(numbers)}{where}", out)
     if out == q:
@@ -265,10 +261,6 @@ def _points_back(text: str, m: re.Match) -> bool:
     if re.search(r"(ar|er|ir|or|ur|de|te|tt|at|it)$", nxt):
         return True  # a finite verb or a supine: "där de arbetar", "har de provat"
     return prev in _AUX and nxt.endswith("a")  # an infinitive: "måste de samarbeta"
-
-
-def _genitive(name: str) -> str:
-    return name if name.endswith(("s", "x", "z")) else name + "s"
 
 
 def _new_topic(q: str, previous: str, vocab: Vocabulary) -> str | None:

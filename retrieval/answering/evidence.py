@@ -71,7 +71,8 @@ class EvidenceRanker:
         cos = self.meaning.cosines(sentences, query)
         # The few closest in meaning may answer a number in other words than the
         # question's ("förortsområden" for "ytterstadsområden").
-        closest = set(np.argsort(-np.asarray(cos), kind="stable")[:MEANING_TOP].tolist())
+        closest = set(np.argsort(-np.asarray(cos), kind="stable")[:MEANING_TOP].tolist()) \
+            if broad and wanted in ("money", "number") else set()
         out = []
         wanted_measures = set(measures or ())
         for i, (s, c) in enumerate(zip(sentences, cos, strict=True)):
@@ -83,7 +84,7 @@ class EvidenceRanker:
                 - (FRAGMENT_PENALTY if _fragment(s.flat) else 0.0)
             fits = self.wording.fits(s.text, wanted, question) and (
                 not broad or wanted not in ("money", "number", "time") or not topic
-                or words >= FACT_WORDING or (i in closest and wanted != "time")) and (
+                or words >= FACT_WORDING or i in closest) and (
                 not broad or wanted not in ("money", "number")
                 or self.wording.number_near_topic(s.text, topic))
             out.append(Evidence(s, score, float(c), words, fits))

@@ -71,6 +71,9 @@ _NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(" + _NUMERAL + r"(ta
                      r"|miljon\w*|miljard\w*|hälften|halva"
                      r"|(tredje|fjärde|femte|sjätte|tionde|hundra)del(en|ar|arna)?"
                      r"|procent|dubbelt|vart \w+ år|endast en|en enda)\b|%")
+# What one part of an asked compound found in a text counts for ("medborgarbudget" against
+# "budget").
+PARTIAL = 0.45
 _MEASURE_NUMBER = re.compile(r"\b\d+(\.\d+)+\b")
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
                    r"|september|oktober|november|december|våren|hösten|vintern|sommaren)\b")
@@ -170,7 +173,7 @@ class Wording:
             items.append(stem if len(stem) >= 4 else (word if len(word) >= 4 else stem))
         return list(dict.fromkeys(i for i in items if i))
 
-    def coverage(self, topic: list[str], text: str, partial: float = 0.45) -> float:
+    def coverage(self, topic: list[str], text: str, partial: float = PARTIAL) -> float:
         """IDF-weighted share of the topic words the text holds. A compound is found whole
         when the text has the word, holds it inside a compound, or has both its parts; only
         partly when it has just one part."""
@@ -203,15 +206,16 @@ class Wording:
             pos = t.index(tok, pos)
             starts.append(pos)
             pos += len(tok)
+        content = [k for k, tok in enumerate(tokens) if tok not in STOPWORDS]
         for m in _NUMBER.finditer(t):
             i = next((k for k, s in enumerate(starts) if s + len(tokens[k]) > m.start()),
                      len(tokens) - 1)
-            near = [k for k in range(len(tokens)) if k == i or tokens[k] not in STOPWORDS]
+            near = sorted({*content, i})  # the number itself may be a stopword ("en")
             at = near.index(i)
             window = " ".join(tokens[k] for k in near[max(0, at - reach):at + reach + 1])
             # Not through the caches: a window is a one-off text.
             held = match_tokens(_COMMISSION_NAME.sub(" ", window))
-            if any(_found(t, held, 0.45) > 0 for t in topic):
+            if any(_found(t, held, PARTIAL) > 0 for t in topic):
                 return True
         return False
 
