@@ -337,3 +337,29 @@ def test_taking_in_is_not_being_against(fake_service: Service) -> None:
 def test_a_number_counts_the_topic_when_few_content_words_stand_between(
         fake_service: Service, text: str, topic: list[str], near: bool) -> None:
     assert fake_service.offline.wording.number_near_topic(text, topic) is near
+
+
+@pytest.mark.slow
+def test_the_named_administrations_own_words_weigh_in_the_measure_found_by_meaning(
+        real_service: Service) -> None:
+    """A measure's meaning score gains SCOPED × the best cosine of the named
+    administration's own sentences on it; measures it says nothing on score as before."""
+    from retrieval.answering.measures import SCOPED
+
+    off = real_service.offline
+    question = "Vad tycker Norrmalm om att någon lokalt ska hjälpa föreningarna?"
+    query = off._query(question)
+    words = ["lokalt", "hjälp", "förening"]
+    every = set(off.statements.measures)
+    plain = off.resolver.run(question, words, query, {}, every)
+    scoped = off.resolver.run(question, words, query, {}, every, ("Norrmalm",))
+    assert plain.by == scoped.by == "meaning"
+    own = off.statements.of_administration("Norrmalm")
+    cosines = off.meaning.cosines(own, query)
+    lifted = 0
+    for key in every:
+        mine = [float(c) for s, c in zip(own, cosines, strict=True) if key in s.measures]
+        expected = plain.scores[key] + (SCOPED * max(mine) if mine else 0.0)
+        assert scoped.scores[key] == pytest.approx(expected, abs=1e-5), key
+        lifted += bool(mine)
+    assert 0 < lifted < len(every)

@@ -297,7 +297,8 @@ class Planner:
         if plan.topic.reports:
             allowed = {k for k in allowed if k[0] in plan.topic.reports} or allowed
         found: Resolved = self.resolver.run(question, plan.topic.words, query_vector,
-                                            passage_measures, allowed)
+                                            passage_measures, allowed,
+                                            tuple(plan.scope.administrations))
         if found.measures:
             plan.topic.measures = found.measures
             plan.topic.measures_by = found.by
