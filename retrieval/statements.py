@@ -8,6 +8,7 @@ and prose) are kept: the commission's description is never its position.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -117,12 +118,18 @@ class Statements:
             self._by_group.setdefault(s.group, []).append(s)
             for report, number in s.measures:
                 self._by_measure.setdefault((s.administration, report, number), []).append(s)
+        self._next = {id(a): b for group in self._by_group.values()
+                      for a, b in itertools.pairwise(group)}
 
     def of_administration(self, name: str) -> list[Sentence]:
         return self._by_admin.get(name, [])
 
     def of_group(self, group: str) -> list[Sentence]:
         return self._by_group.get(group, [])
+
+    def next_of(self, sentence: Sentence) -> Sentence | None:
+        """The own sentence after this one in the same passage, if any."""
+        return self._next.get(id(sentence))
 
     def on_measure(self, administration: str, report: str, number: str) -> list[Sentence]:
         return self._by_measure.get((administration, report, number), [])
@@ -295,6 +302,10 @@ class StatementsView:
 
     def of_group(self, group: str) -> list[Sentence]:
         return self._keep(self._base.of_group(group))
+
+    def next_of(self, sentence: Sentence) -> Sentence | None:
+        nxt = self._base.next_of(sentence)
+        return nxt if nxt is not None and nxt.source in self._sources else None
 
     def on_measure(self, administration: str, report: str, number: str) -> list[Sentence]:
         return self._keep(self._base.on_measure(administration, report, number))

@@ -21,7 +21,7 @@ from ingest.registry import FACK, STADSDEL
 from ingest.settings import Settings
 from ingest.text import normalize_for_match
 from retrieval.answer import Answer, Quote
-from retrieval.answering.compose import LABEL_HEADINGS
+from retrieval.answering.compose import COHESION_DF, LABEL_HEADINGS
 from retrieval.followup import rewrite
 from retrieval.search import Filters
 from retrieval.service import Service
@@ -943,3 +943,61 @@ def test_a_comparison_weighs_each_administration_on_its_own(
     assert topic.annex_measure not in real_service.statements.measures_of(silent_one)
     assert topic.annex_lead[silent_one] > 0
     assert not any(c.passage.administration == silent_one for c in a.citations), a.answer
+
+
+def _context(service: Service, question: str):
+    """The composers' context and plan for a question, as the answerer builds them."""
+    from retrieval.answering.compose import Context
+
+    off = service.offline
+    result = off.searcher.search(question)
+    plan = off.plan(question, result)
+    ctx = Context(statements=off.statements, groups=off.groups, ranker=off.ranker,
+                  wording=off.wording, passages=result.passages, query=off._query(question),
+                  kind_of=off.kind_of, committee_of=off.committee_of)
+    return plan, ctx
+
+
+@pytest.mark.slow
+def test_a_quote_goes_on_into_the_next_sentence_on_its_subject(real_service: Service) -> None:
+    """Farsta's "… en neutral part som facilitator för dialoger bör utredas." is followed
+    by what such a part could be; the question's words are not in that sentence, the
+    quote's rare words ("neutral part") are."""
+    question = "Vad tycker Farsta om att utse facilitatorer för dialogen med sociala rörelser?"
+    a = real_service.ask(question)
+    check_grounded(a)
+    statements = real_service.statements
+    verdict = next(s for s in statements.of_administration("Farsta")
+                   if "neutral part som facilitator" in s.flat)
+    after = statements.next_of(verdict)
+    assert after is not None and after.start >= verdict.end and after.group == verdict.group
+    texts = [q.text for q in a.quotes]
+    assert verdict.flat in texts and after.flat in texts
+    assert texts.index(after.flat) == texts.index(verdict.flat) + 1  # in document order
+    plan, ctx = _context(real_service, question)
+    assert ctx.wording.coverage(plan.topic.words, after.text) == 0
+
+
+@pytest.mark.slow
+def test_a_next_sentence_off_the_subject_or_the_measure_is_not_quoted(
+        real_service: Service) -> None:
+    """Over every own sentence of one administration: the next sentence joins the quote
+    only when it holds a topic word or shares a rare word, and, under a measure's header,
+    only when it is on that measure too."""
+    plan, ctx = _context(real_service, "Vad tycker Farsta om att utse facilitatorer?")
+    statements = real_service.statements
+    joined = off_topic = 0
+    for s in statements.of_administration("Farsta"):
+        after = statements.next_of(s)
+        if after is None:
+            continue
+        got = ctx.continued(plan, [s])
+        on_subject = ctx.wording.coverage(plan.topic.words, after.text) > 0 \
+            or ctx.wording.shares_rare(s.text, after.text, COHESION_DF)
+        assert got == ([s, after] if on_subject else [s]), (s.flat, after.flat)
+        joined += on_subject
+        off_topic += not on_subject
+        for key in s.measures:
+            if key not in after.measures:
+                assert ctx.continued(plan, [s], key) == [s]
+    assert joined and off_topic  # both cases occur

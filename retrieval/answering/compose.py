@@ -26,6 +26,9 @@ from retrieval.stance import (
 )
 from retrieval.statements import MeasureKey, Sentence, Statements
 
+# A word this few sentences use, shared by a quote and the sentence after it, says the
+# latter goes on with the quote's subject (Context.continued).
+COHESION_DF = 10
 LABEL_ORDER = (POSITIV, FORBEHALL, TVEKSAM, AVVISANDE, NEUTRAL)
 LABEL_HEADINGS = {
     POSITIV: "Positiva", FORBEHALL: "Positiva med förbehåll", TVEKSAM: "Tveksamma",
@@ -126,6 +129,33 @@ class Context:
                                else plan.topic.measures,
                                wanted=plan.answer_type, question=plan.question,
                                broad=broad)
+
+    def continued(self, plan: QuestionPlan, picked: list[Sentence],
+                  measure: MeasureKey | None = None) -> list[Sentence]:
+        """The quotes plus, after each, the next sentence of the same text where it goes on
+        with the subject: it holds one of the question's topic words, or shares a rare word
+        (used by at most COHESION_DF sentences) with the quote. The detail the writers asked
+        for often stands in the sentence after the one that ranks best ("... en neutral
+        part som facilitator för dialoger bör utredas. En neutral part skulle exempelvis
+        kunna vara en organisation eller stiftelse"). Under a measure's header (`measure`)
+        the next sentence must be on it too.
+
+        Measured on both development halves (facts stated, set 1 / set 2; extra characters
+        an answer on average): none 0.737 / 0.618; topic words alone 0.758 / 0.629 (+33 /
+        +18); with the rare shared word 0.758 / 0.640 (+40 / +36); the next sentence of the
+        best quote only, whatever its words, 0.758 / 0.629 (+45 / +41); every next sentence
+        0.758 / 0.640 (+93 / +93). Adding the neighbours' cosine to the ranking instead
+        lowered the evidence ranked first (0.553 -> 0.511, 0.42 -> 0.40 at weight 0.05)."""
+        out = list(picked)
+        for s in picked:
+            nxt = self.statements.next_of(s)
+            if nxt is None or nxt in out or nxt.administration != s.administration \
+                    or nxt.role != s.role or (measure is not None and measure not in nxt.measures):
+                continue
+            if self.wording.coverage(plan.topic.words, nxt.text) > 0 \
+                    or self.wording.shares_rare(s.text, nxt.text, COHESION_DF):
+                out.append(nxt)
+        return out
 
     def stance(self, admin: str, key: MeasureKey) -> Stance:
         return stance_of(self.statements, admin, *key)

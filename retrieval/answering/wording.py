@@ -132,6 +132,7 @@ class Wording:
         n = max(1, len(texts))
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self.max_idf = math.log(1 + n)
+        self._n = n
         self._extra = extra_stopwords
         # A topic word against one text gives the same answer for every question that
         # asks it: measures are scored against every question, twice for a compare.
@@ -185,6 +186,12 @@ class Wording:
 
     def _held_uncached(self, word: str, text: str, partial: float) -> float:
         return _found(word, self.tokens(text), partial)
+
+    def shares_rare(self, a: str, b: str, max_df: int) -> bool:
+        """The two texts share a word that at most `max_df` texts of the corpus use."""
+        floor = math.log(1 + self._n / max_df)
+        return any(self.idf.get(t, self.max_idf) >= floor
+                   for t in self.tokens(a) & self.tokens(b))
 
     def information(self, text: str) -> float:
         """How much a sentence says: the IDF mass of its words (names, numbers and rare

@@ -36,8 +36,6 @@ AWAY_GAP = 0.005
 # development halves of both blind sets the not-in-annex questions it refused led by
 # 0.009-0.133; a gold question on Farsta's own 4.5.1 lost to 4.2.2 by 0.0016.
 ANNEX_LEAD = 0.005
-
-
 def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
                    *, with_stance: bool = True, gap: bool = True) -> list[str] | Refusal:
     """The lines for one administration: a header with its stance, then quotes."""
@@ -61,7 +59,8 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
             # The sentence that set the label, even where it stands outside the text on
             # the measure (a verdict on "dessa förslag" in the same paragraph).
             must = stance.sentence if with_stance and stance.label != NEUTRAL else None
-            picked = pick(ranked, limit=QUOTES, need_fit=False, must=must)
+            picked = ctx.continued(plan, pick(ranked, limit=QUOTES, need_fit=False, must=must),
+                                   key)
             if not picked:
                 continue
             head = f"{ctx.who(admin)} om {ctx.measure_label(key)}"
@@ -113,10 +112,12 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
         picked = pick(on_it, limit=QUOTES, need_fit=plan.answer_type != "any", must=best)
         if must is not None and must not in picked:
             picked = [best, must, *[s for s in picked if s is not best][:QUOTES - 2]]
+        picked = ctx.continued(plan, picked, key)
         lines.append(f"{ctx.who(admin)} om {ctx.measure_label(key)}: "
                      f"{cites.stance(stance).markdown}.")
     else:
-        picked = pick(ranked, limit=QUOTES, need_fit=plan.answer_type != "any")
+        picked = ctx.continued(plan, pick(ranked, limit=QUOTES,
+                                          need_fit=plan.answer_type != "any"))
         if with_stance:
             label, trigger, reservation, _ = classify(picked)
             claim = cites.stance(Stance(admin, None, None, label, trigger, reservation, None))
