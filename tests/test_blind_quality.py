@@ -14,15 +14,15 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 10, set 2: round 4;
+# Measured on each dev half at the final code (set 1: round 11, set 2: round 5;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
     "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.758,
           "correct_refusal": 0.875, "no_statement_ok": 1.0, "shape_ok": 0.919},
-    "2": {"evidence_cited": 0.843, "evidence_recall": 0.875, "fact_stated": 0.640,
+    "2": {"evidence_cited": 0.854, "evidence_recall": 0.875, "fact_stated": 0.640,
           "correct_refusal": 0.778, "no_statement_ok": 1.0, "shape_ok": 0.929},
 }
-DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.022}
+DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
 # the floor is one question below the measured value).
 DEV_PER_SHAPE = {
@@ -42,7 +42,7 @@ DEV_PER_SHAPE = {
     },
     "2": {
         "position": {"evidence_cited": 0.6, "fact_stated": 0.5},
-        "fact": {"evidence_cited": 0.733, "fact_stated": 0.667},
+        "fact": {"evidence_cited": 0.8, "fact_stated": 0.667},
         "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.833},
         "count": {"fact_stated": 0.8, "shape_ok": 0.8},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},

@@ -98,6 +98,10 @@ CASES = [
     Case("Sammanfatta kulturförvaltningens skrivning.", "profile", ("Kulturförvaltningen",),
          measures=()),
     Case("Vilka frågor tar Farsta upp?", "profile", ("Farsta",), measures=()),
+    # Counting the measures one administration addresses is its profile's head.
+    Case("Hur många åtgärder kommenterar Bromma?", "profile", ("Bromma",), measures=()),
+    Case("Hur många av kommissionens förslag tar Farsta upp?", "profile", ("Farsta",),
+         measures=()),
     # -- inverse: one administration, the proposals by an asked stance ----------------------
     Case("Vilka av kommissionens förslag är arbetsmarknadsnämnden tveksam till?", "inverse",
          (AMF,), measures=(), stance="tveksam"),

@@ -59,6 +59,7 @@ _OF_PROPOSALS = re.compile(
     r"|\bnågot\??$|vilka (av )?(kommissionens )?(förslag|åtgärder)|vad gillar"
     r"|vilka delar|vilka åtgärder)")
 _COUNT = re.compile(r"\bhur många\b|\bantal(et)?\b")
+_COUNTS_MEASURES = re.compile(r"\bhur många (av )?(\w+ )?(åtgärd|förslag|rekommendation)\w*")
 _GROUP_ANY = re.compile(r"\b(förvaltning\w*|nämnd\w*|stadsdel\w*|facknämnd\w*|fackförvaltning\w*"
                         r"|vilka har|vem har)\b")
 _LIST_Q = re.compile(r"^(vilka|vilken|which)\b|\bvilka (stadsdel|förvaltning|nämnd|fack)\w*"
@@ -281,6 +282,10 @@ class Planner:
             return "position"
         if _OF_PROPOSALS.search(q) and (stance or re.search(r"\bgillar\b|planer", q)):
             return "inverse"
+        if _COUNTS_MEASURES.search(q):
+            # "Hur många av åtgärderna berör miljönämnden?": the measures it addresses,
+            # which its profile counts and lists.
+            return "profile"
         if topic.words and not self.wording.known(topic.words) and not english:
             return "not_in_annex"  # "Vad tycker Skärholmen om dikter?"
         if not topic.words or _PROFILE.search(q):

@@ -99,6 +99,10 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
             return Refusal(f"{admin}s skrivelse tar inte upp det frågan gäller; andra "
                            "förvaltningar skriver om det")
     best = fitting[0].sentence
+    # The best sentence's measure heads the answer. Tried: the measure the plan found by
+    # meaning instead, where the administration addresses it: cited 0.958 -> 0.947 and
+    # 0.843 -> 0.854 on the two dev halves, facts unchanged (from a confidence of 0.02
+    # up, no change but a fact lost on set 2).
     keys = [m for m in best.measures] if best.direct or best.under_heading else []
     keys = [k for k in keys if k in topic.measures] or keys
     lines = []
