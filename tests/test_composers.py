@@ -947,15 +947,8 @@ def test_a_comparison_weighs_each_administration_on_its_own(
 
 def _context(service: Service, question: str):
     """The composers' context and plan for a question, as the answerer builds them."""
-    from retrieval.answering.compose import Context
-
-    off = service.offline
-    result = off.searcher.search(question)
-    plan = off.plan(question, result)
-    ctx = Context(statements=off.statements, groups=off.groups, ranker=off.ranker,
-                  wording=off.wording, passages=result.passages, query=off._query(question),
-                  kind_of=off.kind_of, committee_of=off.committee_of)
-    return plan, ctx
+    result = service.offline.searcher.search(question)
+    return service.offline.plan(question, result), service.offline.context(question, result)
 
 
 @pytest.mark.slow

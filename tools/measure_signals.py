@@ -28,7 +28,6 @@ import numpy as np
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX, load_settings
 from ingest.text import normalize_for_match
-from retrieval.answering.compose import Context
 from retrieval.answering.evidence import PASSAGE, WORDING
 from retrieval.followup import rewrite
 from retrieval.service import Service
@@ -73,9 +72,7 @@ def measure(half: str, directory: Path = BLIND_SETS["1"]) -> dict:
         result = off.searcher.search(text)
         plan = off.plan(text, result)
         query = off._query(text)
-        ctx = Context(statements=statements, groups=off.groups, ranker=off.ranker,
-                      wording=off.wording, passages=result.passages, query=query,
-                      kind_of=off.kind_of, committee_of=off.committee_of)
+        ctx = off.context(text, result)
         # Evidence ranking.
         if q.answerable and q.shape in _POSITIONAL:
             for ev in q.evidence:

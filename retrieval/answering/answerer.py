@@ -133,11 +133,15 @@ class OfflineAnswerer:
                 statements: Statements | None = None) -> Composed | Refusal:
         if plan.shape == "not_in_annex":
             return Refusal(plan.reason or "frågan gäller något bilagan inte tar upp")
-        ctx = Context(statements=statements or self.statements, groups=self.groups,
-                      ranker=self.ranker, wording=self.wording, passages=result.passages,
-                      query=self._query(plan.question), kind_of=self.kind_of,
-                      committee_of=self.committee_of)
-        return COMPOSERS[plan.shape].run(plan, ctx)
+        return COMPOSERS[plan.shape].run(plan, self.context(plan.question, result, statements))
+
+    def context(self, question: str, result: SearchResult,
+                statements: Statements | None = None) -> Context:
+        """What the composers read for a question and its search result."""
+        return Context(statements=statements or self.statements, groups=self.groups,
+                       ranker=self.ranker, wording=self.wording, passages=result.passages,
+                       query=self._query(question), kind_of=self.kind_of,
+                       committee_of=self.committee_of)
 
     def _ambiguity(self, detected, statements: Statements) -> str:
         """Say so when a number names a measure in two reports, and which ones."""

@@ -66,15 +66,18 @@ class MeasureResolver:
             for key in s.measures:
                 own.setdefault(key, []).append(s)
         self._own = own
-        # Each measure's stored sentence rows, so one product with the question serves all.
-        self._rows = {k: ([r for r in meaning.rows(self._commission.get(k, [])) if r >= 0],
-                          [r for r in meaning.rows(own.get(k, [])) if r >= 0])
-                      for k in statements.measures}
+        # Each measure's stored sentence rows (all its own, and each administration's), so
+        # one product with the question serves all.
+        self._rows: dict[MeasureKey, tuple[list[int], list[int]]] = {}
         self._rows_of: dict[tuple[MeasureKey, str], list[int]] = {}
-        for k, sentences in own.items():
-            for s, r in zip(sentences, meaning.rows(sentences), strict=True):
+        for k in statements.measures:
+            sentences = own.get(k, [])
+            rows = meaning.rows(sentences)
+            for s, r in zip(sentences, rows, strict=True):
                 if r >= 0:
                     self._rows_of.setdefault((k, s.administration), []).append(r)
+            self._rows[k] = ([r for r in meaning.rows(self._commission.get(k, [])) if r >= 0],
+                             [r for r in rows if r >= 0])
 
     def run(self, question: str, topic: list[str], query: np.ndarray | None,
             passage_measures: dict[MeasureKey, float], allowed: set[MeasureKey],

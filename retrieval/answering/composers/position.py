@@ -36,6 +36,8 @@ AWAY_GAP = 0.005
 # development halves of both blind sets the not-in-annex questions it refused led by
 # 0.009-0.133; a gold question on Farsta's own 4.5.1 lost to 4.2.2 by 0.0016.
 ANNEX_LEAD = 0.005
+
+
 def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
                    *, with_stance: bool = True, gap: bool = True) -> list[str] | Refusal:
     """The lines for one administration: a header with its stance, then quotes."""
