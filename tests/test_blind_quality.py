@@ -18,9 +18,9 @@ MARGIN = 0.03
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
     "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.758,
-          "correct_refusal": 0.875, "no_statement_ok": 1.0, "shape_ok": 0.919},
+          "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.919},
     "2": {"evidence_cited": 0.854, "evidence_recall": 0.875, "fact_stated": 0.640,
-          "correct_refusal": 0.778, "no_statement_ok": 1.0, "shape_ok": 0.929},
+          "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.929},
 }
 DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
@@ -38,7 +38,7 @@ DEV_PER_SHAPE = {
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
         "followup": {"evidence_cited": 0.909, "fact_stated": 0.818},
-        "not_in_annex": {"correct_refusal": 0.875},
+        "not_in_annex": {"correct_refusal": 0.938},
     },
     "2": {
         "position": {"evidence_cited": 0.6, "fact_stated": 0.5},
@@ -52,7 +52,7 @@ DEV_PER_SHAPE = {
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
         "followup": {"evidence_cited": 0.762, "fact_stated": 0.571},
-        "not_in_annex": {"correct_refusal": 0.778},
+        "not_in_annex": {"correct_refusal": 0.833},
     },
 }
 

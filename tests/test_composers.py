@@ -757,6 +757,28 @@ def test_a_measure_the_administration_does_not_address_is_refused(
     assert key[1] in a.answer, "the refusal names the measure it is about"
 
 
+@pytest.mark.parametrize(("question", "admin", "answered_by"), [
+    # Bromma writes neither of digital applications (4.2.2) nor of contact persons for
+    # associations (4.1.1); its sentences that repeat "Bromma" are still the annex's
+    # closest to the question while the name is in it.
+    ("Vad tycker Bromma om att föreningar ska kunna söka bidrag digitalt?", "Bromma",
+     "Skarpnäck"),
+    ("Vad tycker Bromma om att stadsdelen ska ha särskilda kontaktpersoner för "
+     "föreningslivet?", "Bromma", "Älvsjö"),
+])
+@pytest.mark.slow
+def test_a_topic_only_others_write_about_is_refused_without_the_names_pull(
+        real_service: Service, question: str, admin: str, answered_by: str) -> None:
+    """The meaning gap measured with the question's names left out refuses; the same
+    question about an administration that writes on the topic is answered from its text."""
+    a = real_service.ask(question)
+    check_not_in_annex(a)
+    assert a.plan is not None and a.plan.scope.administrations == [admin]
+    other = real_service.ask(question.replace(admin, answered_by))
+    check_grounded(other)
+    assert {c.passage.administration for c in other.citations} == {answered_by}
+
+
 # -- follow-ups -------------------------------------------------------------------------------
 @pytest.mark.parametrize("previous", [
     "Vad tycker Bromma?",

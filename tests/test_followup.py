@@ -6,7 +6,12 @@ import pytest
 
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX
-from retrieval.followup import measure_mentions, rewrite, subject_mentions
+from retrieval.followup import (
+    measure_mentions,
+    rewrite,
+    subject_mentions,
+    without_administrations,
+)
 from retrieval.understand import Vocabulary, understand
 
 
@@ -69,6 +74,15 @@ def test_mentions_have_spans_in_the_original_text(vocab: Vocabulary) -> None:
     # A year or a decimal is not a measure; two-part numbers need a measure word.
     assert measure_mentions("Budget 2017 och 1.5 miljoner") == []
     assert [m.text for m in measure_mentions("Åtgärd 2.2 och 1.5")] == ["2.2"]
+
+
+def test_without_administrations_keeps_the_rest_of_the_question(vocab: Vocabulary) -> None:
+    q = "Hur ser Skärholmens stadsdelsnämnd och Farsta på lotsar i stadsdelarna?"
+    assert without_administrations(q, vocab) == (
+        "Hur ser förvaltningen och förvaltningen på lotsar i stadsdelarna?")
+    # A group is not a name: "stadsdelsnämnderna" stays.
+    assert without_administrations("Vad tycker stadsdelsnämnderna?", vocab) == (
+        "Vad tycker stadsdelsnämnderna?")
 
 
 @pytest.mark.parametrize(("question", "previous"), [

@@ -19,6 +19,7 @@ from retrieval.answering.meaning import Meaning
 from retrieval.answering.measures import MeasureResolver
 from retrieval.answering.plan import Planner, QuestionPlan
 from retrieval.answering.wording import Wording, is_english, unknown_organisation
+from retrieval.followup import without_administrations
 from retrieval.guard import asks_for_something_else, clean_question
 from retrieval.search import Filters, Passage, Searcher, SearchResult
 from retrieval.statements import MeasureKey, Statements
@@ -141,7 +142,9 @@ class OfflineAnswerer:
         return Context(statements=statements or self.statements, groups=self.groups,
                        ranker=self.ranker, wording=self.wording, passages=result.passages,
                        query=self._query(question), kind_of=self.kind_of,
-                       committee_of=self.committee_of)
+                       committee_of=self.committee_of,
+                       nameless=lambda: self._query(
+                           without_administrations(question, self.searcher.vocab)))
 
     def _ambiguity(self, detected, statements: Statements) -> str:
         """Say so when a number names a measure in two reports, and which ones."""

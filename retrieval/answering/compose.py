@@ -4,6 +4,7 @@ search's passages), the citation builder, and the typed result it returns."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,7 +96,8 @@ class Context:
     def __init__(self, *, statements: Statements, groups: dict[str, list[Chunk]],
                  ranker: EvidenceRanker, wording: Wording, passages: list[Passage],
                  query: np.ndarray | None, kind_of: dict[str, str],
-                 committee_of: dict[str, str]) -> None:
+                 committee_of: dict[str, str],
+                 nameless: Callable[[], np.ndarray | None] | None = None) -> None:
         self.statements = statements
         self.groups = groups
         self.ranker = ranker
@@ -106,6 +108,9 @@ class Context:
         self.committee_of = committee_of
         self.passage_rank = {p.id: i for i, p in enumerate(passages)}
         self._best: float | None = None
+        self._nameless = nameless  # the question's vector without its names, on demand
+        self._nameless_vector: np.ndarray | None = None
+        self._nameless_best: float | None = None
 
     def best_meaning(self) -> float:
         """The best cosine of the question with any own sentence in the annex."""
@@ -113,6 +118,22 @@ class Context:
             cos = self.ranker.meaning.cosines(self.statements.sentences, self.query)
             self._best = float(cos.max()) if len(cos) else 0.0
         return self._best
+
+    def nameless_gap(self, admin: str) -> float:
+        """How much closer in meaning the best own sentence anywhere in the annex is to
+        the question than the administration's best, the question's administration names
+        left out (0.0 without a meaning model). With the name in, the administration's own
+        sentences that repeat it come first in the annex for most questions, whatever
+        they are about."""
+        if self._nameless_best is None:
+            vector = self._nameless() if self._nameless else None
+            if vector is None:
+                return 0.0
+            cos = self.ranker.meaning.cosines(self.statements.sentences, vector)
+            self._nameless_vector, self._nameless_best = vector, float(cos.max(initial=0.0))
+        own = self.ranker.meaning.cosines(self.statements.of_administration(admin),
+                                          self._nameless_vector)
+        return self._nameless_best - float(own.max()) if len(own) else 0.0
 
     def passage_of(self, sentence: Sentence) -> Passage:
         return Passage(self.groups[sentence.group], 0.0)
