@@ -367,3 +367,39 @@ def test_the_named_administrations_own_words_weigh_in_the_measure_found_by_meani
         assert scoped.scores[key] == pytest.approx(expected, abs=1e-5), key
         lifted += bool(mine)
     assert 0 < lifted < len(every)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "Vilka stadsdelsnämnder är för att föreningarna ska kunna söka pengar från staden "
+    "digitalt, på ett och samma ställe?",
+    "Vad säger förvaltningarna om att staden ska ordna studiecirklar ihop med "
+    "studieförbunden i utsatta områden?",
+])
+def test_an_unsure_reading_by_meaning_offers_the_next_measures(real_service: Service,
+                                                               question: str) -> None:
+    """The resolver keeps the next RUNNERS_UP measures by score exactly when the lead is
+    under UNSURE_LEAD; a list on the measure then says so in a notice that names them and
+    how to ask for one, and the plan's line says the reading is unsure."""
+    from retrieval.answering.measures import RUNNERS_UP, UNSURE_LEAD
+
+    off = real_service.offline
+    plan = plan_of(real_service, question)
+    assert plan.topic.measures_by == "meaning" and plan.scope.group
+    allowed = off.planner._addressed(plan.scope)
+    found = off.resolver.run(question, plan.topic.words, off._query(question), {}, allowed)
+    order = sorted(found.scores, key=lambda k: -found.scores[k])
+    assert found.runners_up == (order[1:1 + RUNNERS_UP]
+                                if found.confidence < UNSURE_LEAD else [])
+    a = real_service.ask(question)
+    unsure = [n for n in a.notices if "tolkningen är osäker" in n]
+    if plan.topic.confidence < UNSURE_LEAD:
+        assert 0 < len(plan.topic.runners_up) <= RUNNERS_UP
+        assert not set(plan.topic.runners_up) & set(plan.topic.measures)
+        assert set(plan.topic.runners_up) <= allowed
+        assert len(unsure) == 1 and "nummer" in unsure[0]
+        assert all(f"åtgärd {n} " in unsure[0] for _, n in plan.topic.runners_up)
+        assert "osäkert" in plan.describe()
+    else:
+        assert plan.topic.runners_up == [] and unsure == []
+        assert "osäkert" not in plan.describe()

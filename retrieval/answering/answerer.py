@@ -25,6 +25,8 @@ from retrieval.search import Filters, Passage, Searcher, SearchResult
 from retrieval.statements import MeasureKey, Statements
 
 VOTED_PASSAGES = 5  # the search's best passages vote for the measures they are about
+# Shapes whose whole answer is about the one measure the plan resolved.
+_ON_THE_MEASURE = frozenset({"list_by_stance", "measure_overview", "count", "commission_text"})
 
 
 class OfflineAnswerer:
@@ -76,6 +78,9 @@ class OfflineAnswerer:
                           result.passages[:3], notices, timings, shape="not_in_annex",
                           direct=f"{NOT_IN_ANNEX}: {reason}.", plan=plan)
         notices.extend(composed.notices)
+        unsure = self._unsure(plan, statements)
+        if unsure:
+            notices.append(unsure)
         cites = composed.cites
         text = composed.text
         if result.detected.ambiguous_measures:
@@ -155,6 +160,21 @@ class OfflineAnswerer:
             lines.append(f"Åtgärd {number} finns i två delrapporter: " + " och ".join(
                 f"i ”{m.report}” (*{m.title}*)" for m in named) + ".")
         return "\n".join(lines)
+
+    def _unsure(self, plan: QuestionPlan, statements: Statements) -> str:
+        """A notice when an answer on one measure rests on a reading by meaning whose lead
+        over the next measure is small: the user sees which other measure the question may
+        mean and how to ask for it."""
+        topic = plan.topic
+        if topic.measures_by != "meaning" or not topic.runners_up or not topic.measures \
+                or plan.shape not in _ON_THE_MEASURE:
+            return ""
+        others = " eller ".join(
+            f"åtgärd {n} {statements.measures[(r, n)].title} (”{r}”)"
+            if (r, n) in statements.measures else f"åtgärd {n}" for r, n in topic.runners_up)
+        return (f"Frågan tolkades som åtgärd {topic.measures[0][1]} efter innebörd, men "
+                f"tolkningen är osäker: den kan också gälla {others}. Fråga med åtgärdens "
+                "nummer för att få svar om den.")
 
     def _query(self, question: str):
         if not self.meaning.available:

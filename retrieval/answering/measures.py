@@ -40,6 +40,12 @@ VOTE = 0.05
 # + SCOPED × the best own sentence on the measure of the administrations the question
 # names: their own words are the closest evidence of which measure they are asked about.
 SCOPED = 0.5
+# A lead this small makes the reading unsure: the next RUNNERS_UP measures are offered to
+# the user (the answerer's notice, on the shapes whose whole answer is on the measure). Both
+# dev halves: of 27 such answers resting on a reading by meaning, 5 had the wrong measure;
+# the notice shows on 4 of those (naming the right one for 2) and on 4 of the 22 right ones.
+UNSURE_LEAD = 0.03
+RUNNERS_UP = 2
 
 
 @dataclass
@@ -48,6 +54,7 @@ class Resolved:
     by: Literal["title", "meaning", "none"] = "none"
     confidence: float = 0.0
     scores: dict[MeasureKey, float] = field(default_factory=dict)  # by meaning, every candidate
+    runners_up: list[MeasureKey] = field(default_factory=list)  # by meaning, when unsure
 
 
 class MeasureResolver:
@@ -110,5 +117,7 @@ class MeasureResolver:
         best = scored[0][0]
         lead = best - scored[1][0] if len(scored) > 1 else 1.0
         # Only the best measure: naming a close second too made lists mix two measures.
+        # The next ones are kept to be offered to the user when the lead is small.
         return Resolved([scored[0][1]], "meaning", round(lead, 4),
-                        {k: score for score, k in scored})
+                        {k: score for score, k in scored},
+                        [k for _, k in scored[1:1 + RUNNERS_UP]] if lead < UNSURE_LEAD else [])

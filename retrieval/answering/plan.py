@@ -101,6 +101,8 @@ class Topic:
     reports: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)  # topic stems
     confidence: float = 0.0  # for a measure found by meaning: its lead over the next
+    # By meaning, the next measures when that lead is small (the reading is unsure).
+    runners_up: list[MeasureKey] = field(default_factory=list)
     # The measure the question means among all of the annex's, whoever addresses it: a
     # named administration that does not address it has not written about the topic.
     annex_measure: tuple[str, str] | None = None
@@ -117,6 +119,9 @@ class Topic:
             numbers = list(dict.fromkeys(n for _, n in self.measures))
             twice = " (i två delrapporter)" if len(numbers) < len(self.measures) else ""
             parts.append("åtgärd " + ", ".join(numbers) + twice + how.get(self.measures_by, ""))
+            if self.runners_up and self.measures_by == "meaning":
+                parts.append("osäkert, därefter närmast åtgärd "
+                             + ", ".join(n for _, n in self.runners_up))
         if self.annex_measure and self.annex_measure not in self.measures:
             parts.append(f"i hela bilagan närmast åtgärd {self.annex_measure[1]}")
         elif self.reports:
@@ -308,6 +313,7 @@ class Planner:
             plan.topic.measures = found.measures
             plan.topic.measures_by = found.by
             plan.topic.confidence = found.confidence
+            plan.topic.runners_up = found.runners_up
 
     def _addressed(self, scope: Scope) -> set[MeasureKey]:
         admins = scope.administrations or [
