@@ -153,6 +153,27 @@ def _suffix(base: str, addition: str) -> str:
     return f"{base.rstrip().rstrip('?').rstrip()} – {addition}?"
 
 
+CONTEXT_MARK = " (föregående fråga: "
+
+
+def with_context(question: str, previous: str) -> str:
+    """A follow-up whose pronoun the previous question explains, asked with it."""
+    return f"{question}{CONTEXT_MARK}{previous})"
+
+
+def own_part(question: str) -> str:
+    """The follow-up itself, without the previous question `with_context` added: what it
+    asks for (a number, a place, a stance) is its own, not the previous question's."""
+    at = question.find(CONTEXT_MARK)
+    return question[:at] if at >= 0 and question.endswith(")") else question
+
+
+def context_part(question: str) -> str:
+    """The previous question `with_context` added, without its label ('' if none)."""
+    own = own_part(question)
+    return question[len(own) + len(CONTEXT_MARK):-1] if own != question else ""
+
+
 def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) -> str:
     """The question to search for: a follow-up completed from the latest question in
     `history_questions` (oldest first), anything else unchanged."""
@@ -183,7 +204,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
             # question's topic, which a short question does not name.
             rest_of_q = _MEASURE_BACK.sub(" ", _DE.sub(" ", q)).lower()
             if len(topical) <= ANAPHORA_CONTENT and _TOPIC_BACK.search(rest_of_q):
-                return f"{resolved} (föregående fråga: {previous})"
+                return with_context(resolved, previous)
             return resolved
         swapped = _new_topic(q, previous, vocab) if topical else None
         if swapped is not None:
@@ -193,7 +214,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
         # "Vad vill man få reda på med det?": the pronoun points at the previous
         # question's subject and topic, which the search needs to find it.
         if subject_mentions(previous, vocab) or measure_mentions(previous):
-            return f"{q} (föregående fråga: {previous})"
+            return with_context(q, previous)
         return question
     if content or not (subjects or measures) or (subjects and measures):
         return question  # a complete question, or nothing to carry over

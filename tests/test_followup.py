@@ -7,9 +7,12 @@ import pytest
 from ingest.parse import parse_file
 from ingest.settings import DEFAULT_ANNEX
 from retrieval.followup import (
+    context_part,
     measure_mentions,
+    own_part,
     rewrite,
     subject_mentions,
+    with_context,
     without_administrations,
 )
 from retrieval.understand import Vocabulary, understand
@@ -74,6 +77,14 @@ def test_mentions_have_spans_in_the_original_text(vocab: Vocabulary) -> None:
     # A year or a decimal is not a measure; two-part numbers need a measure word.
     assert measure_mentions("Budget 2017 och 1.5 miljoner") == []
     assert [m.text for m in measure_mentions("Åtgärd 2.2 och 1.5")] == ["2.2"]
+
+
+def test_a_question_asked_with_its_context_splits_back_into_its_parts() -> None:
+    asked = with_context("Vad vill man få reda på med det?", "Hur ska Farsta (4.5.1) mäta?")
+    assert own_part(asked) == "Vad vill man få reda på med det?"
+    assert context_part(asked) == "Hur ska Farsta (4.5.1) mäta?"
+    plain = "Vad tycker Farsta (och Bromma)?"
+    assert own_part(plain) == plain and context_part(plain) == ""
 
 
 def test_without_administrations_keeps_the_rest_of_the_question(vocab: Vocabulary) -> None:

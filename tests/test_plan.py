@@ -403,3 +403,20 @@ def test_an_unsure_reading_by_meaning_offers_the_next_measures(real_service: Ser
     else:
         assert plan.topic.runners_up == [] and unsure == []
         assert "osäkert" not in plan.describe()
+
+
+def test_a_followup_asked_with_the_previous_question_asks_for_its_own_kind_of_answer(
+        fake_service: Service) -> None:
+    """"Vilka områden gällde det under 2015?" after a "hur många" question: the previous
+    question, added for its subject and topic, does not make it a number question; its
+    words count as topic words, the added label's do not."""
+    from retrieval.followup import with_context
+
+    previous = "Hur många förortsområden är trafiknämnden med i samarbetsprojekt?"
+    question = with_context("Vilka områden gällde det under 2015?", previous)
+    plan = plan_of(fake_service, question)
+    assert plan.answer_type == "any"
+    assert plan.scope.administrations == ["Trafikkontoret"]
+    assert plan_of(fake_service, previous).answer_type == "number"
+    assert "förortsområd" in plan.topic.words and "2015" in plan.topic.words
+    assert not {"föregåend", "fråg"} & set(plan.topic.words)

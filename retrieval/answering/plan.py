@@ -16,7 +16,7 @@ from ingest.text import normalize_for_match
 from ingest.text.groups import group_noun
 from retrieval.answering.measures import MeasureKey, MeasureResolver, Resolved
 from retrieval.answering.wording import AnswerType, Wording, answer_type
-from retrieval.followup import subject_mentions
+from retrieval.followup import context_part, own_part, subject_mentions
 from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
 from retrieval.statements import Statements
 from retrieval.understand import Detected, Vocabulary, understand
@@ -176,15 +176,19 @@ class Planner:
 
     def run(self, question: str, detected: Detected, query_vector, passage_measures: dict,
             english: bool = False, kinds_filter: list[str] | None = None) -> QuestionPlan:
-        q = normalize_for_match(question)
+        # A follow-up asked with the previous question: what it asks for (a number, a
+        # list, a stance) is read from the follow-up alone; who and what it is about
+        # from both.
+        own = own_part(question)
+        q = normalize_for_match(own)
         admins = self._subjects(question, list(detected.administrations))
         kinds = list(detected.kinds) or list(kinds_filter or [])
-        words = self.wording.topic(question, detected.reports)
+        words = self.wording.topic(own + " " + context_part(question), detected.reports)
         topic = Topic(reports=list(detected.reports), words=words)
         if detected.measures:
             topic.measures, topic.measures_by = list(detected.measures), "number"
         stance = _asked_stance(q)
-        wanted = answer_type(question)
+        wanted = answer_type(own)
         scope = Scope(admins, kinds)
         plan = QuestionPlan(question, "fact", scope, topic, wanted, english=english)
         silent = [a for a in admins if a in self.statements.silent]

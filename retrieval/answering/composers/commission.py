@@ -9,6 +9,7 @@ import re
 from ingest.text import normalize_for_match
 from retrieval.answering.compose import Composed, Context, Refusal, pick
 from retrieval.answering.plan import QuestionPlan
+from retrieval.followup import own_part
 
 QUOTES = 3
 _ROLE_ASKED = (
@@ -31,7 +32,7 @@ class CommissionTextComposer:
             keys = [ranked[0].sentence.measures[0]] if ranked else []
         if not keys:
             return Refusal("bilagan återger inte kommissionens text om den åtgärden")
-        q = normalize_for_match(plan.question)
+        q = normalize_for_match(own_part(plan.question))  # a follow-up's own ask
         role = next((r for r, pattern in _ROLE_ASKED if pattern.search(q)), None)
         cites = ctx.cites()
         lines: list[str] = []

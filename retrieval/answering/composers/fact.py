@@ -6,6 +6,7 @@ from __future__ import annotations
 from retrieval.answering.compose import Composed, Context, Refusal, pick, quote_lines
 from retrieval.answering.composers.position import QUOTES, position_lines
 from retrieval.answering.plan import QuestionPlan
+from retrieval.followup import own_part
 
 PASSAGES = 6  # without a named administration: the sentences of the best passages
 # Without a named administration or measure nothing narrows the scope, so a sentence
@@ -29,7 +30,7 @@ class FactComposer:
         candidates = [s for p in ctx.passages[:PASSAGES]
                       for s in ctx.statements.of_group(p.id)]
         ranked = ctx.rank(plan, candidates, broad=True)
-        counted = ctx.wording.counted(plan.question) \
+        counted = ctx.wording.counted(own_part(plan.question)) \
             if plan.answer_type in ("number", "money") else None
         if counted:
             # Over the whole annex, a number answers only when it counts the asked thing
