@@ -212,7 +212,7 @@ def test_followup_is_asked_after_its_question(annex: Annex,
     assert "Norrmalm" not in asked["A-042"].searched
 
 
-@pytest.mark.parametrize(("blind_set", "size"), [("1", 220), ("2", 200)])
+@pytest.mark.parametrize(("blind_set", "size"), [("1", 220), ("2", 200), ("3", 200)])
 def test_whole_set_is_located_and_split(scorer: Scorer, blind_set: str, size: int) -> None:
     directory = BLIND_SETS[blind_set]
     questions = load_questions(directory)
@@ -269,7 +269,7 @@ def test_saved_answers_score_the_same(tmp_path, annex: Annex, scorer: Scorer,
         scorer, q, asked["A-042"].answer)
 
 
-@pytest.mark.parametrize("blind_set", ["1", "2"])
+@pytest.mark.parametrize("blind_set", ["1", "2", "3"])
 def test_split_is_the_seeded_draw(blind_set: str) -> None:
     """split.json is what the set's split.py draws from its seed: the halves were not
     picked by hand, and a re-run cannot move a question between them."""

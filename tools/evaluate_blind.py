@@ -1,12 +1,13 @@
 """Score the product's answers to the blind question set (issue 14, item 7).
 
-    python -m tools.evaluate_blind [--set 1|2] [--half dev|test|all] [--index DIR] [--json]
+    python -m tools.evaluate_blind [--set 1|2|3] [--half dev|test|all] [--index DIR] [--json]
                                    [--show-failures] [--save-answers FILE] [--answers FILE]
 
 The set (`data/eval/blind_questions/`) was written by four writers who never saw the
 product; `split.json` holds its seeded dev/test halves. Tune only on `dev`; the test half
 is measured once per round by the lead. `--set 2` takes the second set
-(`data/eval/blind_set2/`, writers E–H, the same rules and its own split).
+(`data/eval/blind_set2/`, writers E–H, the same rules and its own split), `--set 3` the
+third (`data/eval/blind_set3/`, writers I–L).
 
 Asking and scoring are apart: `ask_all` puts every question to the product (a follow-up
 is resolved against the question it follows with `retrieval.followup.rewrite`, as the
@@ -71,7 +72,8 @@ from tools.evaluate import holds
 
 BLIND_DIR = PROJECT_ROOT / "data" / "eval" / "blind_questions"
 # The second blind set (writers E–H, written later by the same rules), its own split.
-BLIND_SETS = {"1": BLIND_DIR, "2": PROJECT_ROOT / "data" / "eval" / "blind_set2"}
+BLIND_SETS = {"1": BLIND_DIR, "2": PROJECT_ROOT / "data" / "eval" / "blind_set2",
+              "3": PROJECT_ROOT / "data" / "eval" / "blind_set3"}
 HALVES = ("dev", "test")
 # Shapes whose key has one evidence item per administration or measure in the answer.
 RECALL_SHAPES = frozenset({"list_by_stance", "count", "measure_overview", "compare", "profile",
