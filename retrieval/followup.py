@@ -66,6 +66,8 @@ _NOT_A_TOPIC = re.compile(
 _FRAME_END = re.compile(r"\s(om|till|på|kring)\s")
 FRAME_REACH = 3  # words after the subject within which the topic's preposition stands
 _LEAD = re.compile(r"^(?:och|men)\s+", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhur många\b", re.IGNORECASE)
+_THEN = re.compile(r"\bdå\s*\??\s*$", re.IGNORECASE)  # "Varför då?", "Och mentorerna då?"
 
 
 @dataclass(frozen=True)
@@ -120,10 +122,16 @@ def measure_mentions(text: str) -> list[Mention]:
 
 
 def _rest_words(text: str, spans: Sequence[Mention]) -> list[str]:
+    return content_words(_rest_text(text, spans))
+
+
+def _rest_text(text: str, spans: Sequence[Mention]) -> str:
+    """The text with the spans blanked out."""
     chars = list(text)
     for s in spans:
-        chars[s.start:s.end] = [" "] * (s.end - s.start)
-    return content_words("".join(chars))
+        if s.start >= 0:
+            chars[s.start:s.end] = [" "] * (s.end - s.start)
+    return "".join(chars)
 
 
 def _join(items: Sequence[str]) -> str:
@@ -209,14 +217,28 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
         swapped = _new_topic(q, previous, vocab) if topical else None
         if swapped is not None:
             return swapped
-    if not (subjects or measures) and len(topical) <= ANAPHORA_CONTENT \
-            and _ANAPHORA.search(q.lower()):
-        # "Vad vill man få reda på med det?": the pronoun points at the previous
-        # question's subject and topic, which the search needs to find it.
-        if subject_mentions(previous, vocab) or measure_mentions(previous):
+    asks = not q.endswith(("!", "."))  # "Och tack så mycket!" asks nothing
+    if not (subjects or measures) and len(topical) <= ANAPHORA_CONTENT and (
+            _ANAPHORA.search(q.lower())
+            or (asks and (not topical or _LEAD.match(q) or _THEN.search(q)))):
+        # "Vad vill man få reda på med det?", "Varför då?", "Och efter 2016?": a pronoun,
+        # or nothing of its own to be about, points at the previous question's subject
+        # and topic, which the search needs to find it.
+        if subject_mentions(previous, vocab) or measure_mentions(previous) \
+                or understand(previous, vocab).administrations:
             return with_context(q, previous)
         return question
-    if content or not (subjects or measures) or (subjects and measures):
+    if subjects and not measures and _LEAD.match(q) and len(topical) <= ANAPHORA_CONTENT \
+            and content and _ANAPHORA.search(_rest_text(q, subjects).lower()):
+        # "Och Hägersten-Liljeholmen – har de folk till det?": the previous question put
+        # to the new subject says what "det" is; the follow-up says what is asked of it.
+        core = f"Och {_join([m.text for m in subjects])}?"
+        put = rewrite(core, history_questions, vocab)
+        if put != core:
+            return with_context(q, put)
+    # "Och hur många fackförvaltningar?" asks the previous count of another group.
+    own = [w for w in content if w != "många"] if _HOW_MANY.search(q) else content
+    if own or not (subjects or measures) or (subjects and measures):
         return question  # a complete question, or nothing to carry over
 
     prev_subjects = subject_mentions(previous, vocab)

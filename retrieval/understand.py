@@ -123,10 +123,15 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
 
 def _fuzzy_administrations(q: str, vocab: Vocabulary) -> list[str]:
     """Small typos in one-word names ("Skärholmn", "arbetsmarknadsnämden")."""
-    found: list[str] = []
+    return list(dict.fromkeys(fuzzy_names(q, vocab).values()))
+
+
+def fuzzy_names(q: str, vocab: Vocabulary) -> dict[str, str]:
+    """The question's words that are misspelt one-word names, with the name each means."""
+    found: dict[str, str] = {}
     for token in name_candidates(q):
         best = closest(token, vocab._single, typed_threshold(token), max_length_gap=2)
-        if best and best not in found:
-            found.append(best)
+        if best:
+            found.setdefault(token, best)
     return found
 

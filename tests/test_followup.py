@@ -112,6 +112,37 @@ def test_a_pronoun_carries_the_previous_question(vocab: Vocabulary, question: st
     assert understand(out, vocab).administrations == understand(previous, vocab).administrations
 
 
+@pytest.mark.parametrize(("question", "previous"), [
+    ("Varför då?", "Vill arbetsmarknadsnämnden att vuxenskolorna satsar på hälsa?"),
+    ("Och efter 2016?", "Vad säger stadsbyggnadsnämnden om att utbilda personalen?"),
+    # The previous question's name misspelt: the planner still reads it.
+    ("Och mentorerna för nyanlända då?", "Vad tänker utbildningsnämden göra med skolpengen?"),
+])
+def test_an_elliptic_follow_up_is_asked_with_the_previous_question(
+        vocab: Vocabulary, question: str, previous: str) -> None:
+    """Nothing of its own to be about ("Varför då?"), or a few words after "och" or
+    before "då": it is asked with the question it follows."""
+    assert rewrite(question, [previous], vocab) == with_context(question, previous)
+
+
+def test_a_new_subject_with_a_pronoun_takes_the_previous_question_along(
+        vocab: Vocabulary) -> None:
+    """"Och Hägersten-Liljeholmen – har de folk till det?": "det" is the previous
+    question's topic, put to the new subject; what is asked is the follow-up's."""
+    previous = "Kan Älvsjö tänka sig att ha någon som guidar föreningarna?"
+    question = "Och Hägersten-Liljeholmen – har de folk till det?"
+    out = rewrite(question, [previous], vocab)
+    assert own_part(out) == question
+    assert context_part(out) == "Kan Hägersten-Liljeholmen tänka sig att ha någon som " \
+                                "guidar föreningarna?"
+
+
+def test_a_count_follow_up_on_another_group_keeps_the_count(vocab: Vocabulary) -> None:
+    previous = "Hur många stadsdelsnämnder tar upp förslaget om Community Center?"
+    assert rewrite("Och hur många fackförvaltningar?", [previous], vocab) == (
+        "Hur många fackförvaltningar tar upp förslaget om Community Center?")
+
+
 def test_a_complete_question_with_a_pronoun_is_left_alone(vocab: Vocabulary) -> None:
     question = "Vad tycker Farsta om det lokala civilsamhället?"
     assert rewrite(question, [FARSTA], vocab) == question

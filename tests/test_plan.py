@@ -420,3 +420,11 @@ def test_a_followup_asked_with_the_previous_question_asks_for_its_own_kind_of_an
     assert plan_of(fake_service, previous).answer_type == "number"
     assert "förortsområd" in plan.topic.words and "2015" in plan.topic.words
     assert not {"föregåend", "fråg"} & set(plan.topic.words)
+
+
+def test_a_misspelt_name_is_no_topic_word(fake_service: Service) -> None:
+    """"utbildningsnämden" is read as Utbildningsförvaltningen, not searched as a word."""
+    plan = plan_of(fake_service, "Vad tänker utbildningsnämden göra med skolpengen?")
+    assert plan.scope.administrations == ["Utbildningsförvaltningen"]
+    assert not any(w.startswith("utbildningsnäm") for w in plan.topic.words)
+    assert "skolpeng" in plan.topic.words

@@ -1,6 +1,6 @@
 """The signals behind the answerer's choices, measured on a half of the blind set.
 
-    python -m tools.measure_signals [--set 1|2] [--half dev|test] [--json]
+    python -m tools.measure_signals [--set 1|2|3] [--half dev|test] [--json]
 
 - evidence: where the key's evidence sentence ranks among all of its administration's
   own sentences (first, top 3), for the signals of retrieval.answering.evidence alone and

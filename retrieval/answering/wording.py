@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -160,13 +161,16 @@ class Wording:
             q = q[:start] + " " + q[end:]
         return q
 
-    def topic(self, question: str, reports: list[str]) -> list[str]:
+    def topic(self, question: str, reports: list[str], leave_out: Iterable[str] = ()
+              ) -> list[str]:
         """What the question is about: its words less question words, names of
-        administrations and the names of the reports it mentions."""
+        administrations (and `leave_out`: misspelt ones) and the names of the reports it
+        mentions."""
         q = self.without_reports(question, reports)
+        drop = set(leave_out)
         # Measure numbers and abbreviations ("6.3.3", "t.ex") are not topic words; a year is.
         kept = [w for w in words(q) if "." not in w and w not in QUESTION_WORDS
-                and w not in self._extra and w not in STOPWORDS]
+                and w not in self._extra and w not in STOPWORDS and w not in drop]
         items = []
         for word in kept:
             stem = next(iter(stems(word)), "")
