@@ -14,7 +14,7 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 14, set 2: round 8, set 3: round 1;
+# Measured on each dev half at the final code (set 1: round 15, set 2: round 9, set 3: round 2;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
     "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.747,
@@ -22,7 +22,7 @@ DEV_OVERALL = {
     "2": {"evidence_cited": 0.854, "evidence_recall": 0.875, "fact_stated": 0.652,
           "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.929},
     "3": {"evidence_cited": 0.790, "evidence_recall": 0.868, "fact_stated": 0.593,
-          "correct_refusal": 0.750, "no_statement_ok": 1.0, "shape_ok": 0.895},
+          "correct_refusal": 0.800, "no_statement_ok": 1.0, "shape_ok": 0.895},
 }
 DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011, "3": 0.099}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
@@ -68,7 +68,7 @@ DEV_PER_SHAPE = {
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 0.5, "fact_stated": 1.0},
         "followup": {"evidence_cited": 0.72, "fact_stated": 0.52},
-        "not_in_annex": {"correct_refusal": 0.75},
+        "not_in_annex": {"correct_refusal": 0.8},
     },
 }
 

@@ -94,3 +94,17 @@ def test_no_statement_placeholder_and_question() -> None:
     assert not is_placeholder("Skrivelse saknas för åtgärden men …")
     assert asks_about_no_statement(normalize_for_match("Vilka har inte lämnat någon skrivelse?"))
     assert not asks_about_no_statement("vad tycker farsta om lotsar?")
+
+
+def test_a_compound_part_counts_only_after_a_real_first_part() -> None:
+    """The asked compound's last part found alone counts partly ("medborgarbudget" in a
+    text on a "budget"); a two-letter first part is no compound ("bostäder" are not
+    "städerna")."""
+    from retrieval.answering.wording import PARTIAL, Wording
+
+    wording = Wording(["Stadens budget växer.", "De tre städerna samarbetar.",
+                       "Nya bostäder byggs."], set())
+    assert wording.coverage(["medborgarbudget"], "Stadens budget växer.") == \
+        pytest.approx(PARTIAL)
+    assert wording.coverage(["bostäd"], "De tre städerna samarbetar.") == 0.0
+    assert wording.coverage(["bostäd"], "Nya bostäder byggs.") == 1.0

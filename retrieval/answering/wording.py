@@ -316,6 +316,8 @@ def _relation(word: str, token: str) -> _Relation:
         whole=word == token or stem_matches(word, token),
         heads=frozenset(c for c in cuts if token.startswith(word[:c])) or _NO_CUTS,
         tails=frozenset(c for c in cuts if token.startswith(word[c:])) or _NO_CUTS,
-        ends=len(token) >= 4 and word.endswith(token),
+        # The last part of a compound, after a first part of three letters or more:
+        # "medborgar|budget", not "bo|städ" ("bostäder" is no kind of "städer").
+        ends=len(token) >= 4 and word.endswith(token) and len(word) - len(token) >= 3,
         inside=stem_matches(token, word),
     )
