@@ -105,18 +105,6 @@ def subject_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
     return sorted(found, key=lambda x: x.start)
 
 
-def without_administrations(text: str, vocab: Vocabulary, stand_in: str = "förvaltningen"
-                            ) -> str:
-    """The question with the administrations it names replaced by a neutral word: their
-    names pull its meaning towards every sentence that repeats them ("… fler invånare i
-    Bromma"), whatever those sentences are about."""
-    out = text
-    for m in sorted((m for m in subject_mentions(text, vocab) if m.kind == "admin"),
-                    key=lambda m: -m.start):
-        out = out[:m.start] + stand_in + out[m.end:]
-    return re.sub(r"\s+", " ", out).strip()
-
-
 def measure_mentions(text: str) -> list[Mention]:
     return [Mention(m.start, m.end, m.number, "measure") for m in mentions_in(text)]
 

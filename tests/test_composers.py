@@ -769,8 +769,9 @@ def test_a_measure_the_administration_does_not_address_is_refused(
 @pytest.mark.slow
 def test_a_topic_only_others_write_about_is_refused_without_the_names_pull(
         real_service: Service, question: str, admin: str, answered_by: str) -> None:
-    """The meaning gap measured with the question's names left out refuses; the same
-    question about an administration that writes on the topic is answered from its text."""
+    """The meaning gap measured without the sentences that name the administration
+    refuses; the same question about an administration that writes on the topic is
+    answered from its text."""
     a = real_service.ask(question)
     check_not_in_annex(a)
     assert a.plan is not None and a.plan.scope.administrations == [admin]

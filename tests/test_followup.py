@@ -13,7 +13,6 @@ from retrieval.followup import (
     rewrite,
     subject_mentions,
     with_context,
-    without_administrations,
 )
 from retrieval.understand import Vocabulary, understand
 
@@ -85,15 +84,6 @@ def test_a_question_asked_with_its_context_splits_back_into_its_parts() -> None:
     assert context_part(asked) == "Hur ska Farsta (4.5.1) mäta?"
     plain = "Vad tycker Farsta (och Bromma)?"
     assert own_part(plain) == plain and context_part(plain) == ""
-
-
-def test_without_administrations_keeps_the_rest_of_the_question(vocab: Vocabulary) -> None:
-    q = "Hur ser Skärholmens stadsdelsnämnd och Farsta på lotsar i stadsdelarna?"
-    assert without_administrations(q, vocab) == (
-        "Hur ser förvaltningen och förvaltningen på lotsar i stadsdelarna?")
-    # A group is not a name: "stadsdelsnämnderna" stays.
-    assert without_administrations("Vad tycker stadsdelsnämnderna?", vocab) == (
-        "Vad tycker stadsdelsnämnderna?")
 
 
 @pytest.mark.parametrize(("question", "previous"), [

@@ -11,6 +11,7 @@ import copy
 import time
 
 from ingest.models import Chunk
+from ingest.text import normalize_for_match
 from retrieval.answer import NOT_IN_ANNEX, Answer
 from retrieval.answering.compose import Composed, Context, Refusal
 from retrieval.answering.composers import COMPOSERS
@@ -19,7 +20,6 @@ from retrieval.answering.meaning import Meaning
 from retrieval.answering.measures import MeasureResolver
 from retrieval.answering.plan import Planner, QuestionPlan
 from retrieval.answering.wording import Wording, is_english, unknown_organisation
-from retrieval.followup import without_administrations
 from retrieval.guard import asks_for_something_else, clean_question
 from retrieval.search import Filters, Passage, Searcher, SearchResult
 from retrieval.statements import MeasureKey, Statements
@@ -48,6 +48,7 @@ class OfflineAnswerer:
         for c in self.index.chunks:
             self.committee_of.setdefault(c.administration, c.committee)
         self.planner = Planner(statements, self.wording, self.resolver, searcher.vocab)
+        self._named: dict[str, frozenset[tuple[str, int]]] = {}
         self.groups: dict[str, list[Chunk]] = {
             p: [self.index.chunks[i] for i in idx] for p, idx in self.index.groups.items()}
 
@@ -147,9 +148,7 @@ class OfflineAnswerer:
         return Context(statements=statements or self.statements, groups=self.groups,
                        ranker=self.ranker, wording=self.wording, passages=result.passages,
                        query=self._query(question), kind_of=self.kind_of,
-                       committee_of=self.committee_of,
-                       nameless=lambda: self._query(
-                           without_administrations(question, self.searcher.vocab)))
+                       committee_of=self.committee_of, naming=self._naming)
 
     def _ambiguity(self, detected, statements: Statements) -> str:
         """Say so when a number names a measure in two reports, and which ones."""
@@ -160,6 +159,17 @@ class OfflineAnswerer:
             lines.append(f"Åtgärd {number} finns i två delrapporter: " + " och ".join(
                 f"i ”{m.report}” (*{m.title}*)" for m in named) + ".")
         return "\n".join(lines)
+
+    def _naming(self, admin: str) -> frozenset[tuple[str, int]]:
+        """(source, start) of the own sentences that name the administration, by any of
+        its names (cached: the statements do not change while the answerer lives)."""
+        if admin not in self._named:
+            # Inside words too: "Brommas", "Brommabornas".
+            names = [alias for alias, name in self.searcher.vocab.aliases if name == admin]
+            self._named[admin] = frozenset(
+                (s.source, s.start) for s in self.statements.sentences
+                if any(n in normalize_for_match(s.text) for n in names))
+        return self._named[admin]
 
     def _unsure(self, plan: QuestionPlan, statements: Statements) -> str:
         """A notice when an answer on one measure rests on a reading by meaning whose lead

@@ -97,7 +97,7 @@ class Context:
                  ranker: EvidenceRanker, wording: Wording, passages: list[Passage],
                  query: np.ndarray | None, kind_of: dict[str, str],
                  committee_of: dict[str, str],
-                 nameless: Callable[[], np.ndarray | None] | None = None) -> None:
+                 naming: Callable[[str], frozenset[tuple[str, int]]] | None = None) -> None:
         self.statements = statements
         self.groups = groups
         self.ranker = ranker
@@ -107,33 +107,38 @@ class Context:
         self.kind_of = kind_of
         self.committee_of = committee_of
         self.passage_rank = {p.id: i for i, p in enumerate(passages)}
-        self._best: float | None = None
-        self._nameless = nameless  # the question's vector without its names, on demand
-        self._nameless_vector: np.ndarray | None = None
-        self._nameless_best: float | None = None
+        self._cosines: np.ndarray | None = None
+        # (source, start) of the sentences that name an administration, on demand.
+        self._naming = naming
 
     def best_meaning(self) -> float:
         """The best cosine of the question with any own sentence in the annex."""
-        if self._best is None:
-            cos = self.ranker.meaning.cosines(self.statements.sentences, self.query)
-            self._best = float(cos.max()) if len(cos) else 0.0
-        return self._best
+        cos = self._annex_cosines()
+        return float(cos.max()) if len(cos) else 0.0
+
+    def _annex_cosines(self) -> np.ndarray:
+        if self._cosines is None:
+            self._cosines = self.ranker.meaning.cosines(self.statements.sentences, self.query)
+        return self._cosines
 
     def nameless_gap(self, admin: str) -> float:
         """How much closer in meaning the best own sentence anywhere in the annex is to
-        the question than the administration's best, the question's administration names
-        left out (0.0 without a meaning model). With the name in, the administration's own
-        sentences that repeat it come first in the annex for most questions, whatever
-        they are about."""
-        if self._nameless_best is None:
-            vector = self._nameless() if self._nameless else None
-            if vector is None:
-                return 0.0
-            cos = self.ranker.meaning.cosines(self.statements.sentences, vector)
-            self._nameless_vector, self._nameless_best = vector, float(cos.max(initial=0.0))
-        own = self.ranker.meaning.cosines(self.statements.of_administration(admin),
-                                          self._nameless_vector)
-        return self._nameless_best - float(own.max()) if len(own) else 0.0
+        the question than the administration's best, leaving out the sentences that name
+        the administration (0.0 without them). With its name in the question, the
+        administration's sentences that repeat it ("… fler invånare i Bromma") are the
+        annex's closest for most questions, whatever they are about. Measured against
+        encoding the question a second time with the names replaced: the same refusals
+        on the development halves, without the second encoding (about 20 ms)."""
+        if self._naming is None:
+            return 0.0
+        naming = self._naming(admin)
+        cos = self._annex_cosines()
+        sentences = self.statements.sentences
+        keep = [i for i, s in enumerate(sentences) if (s.source, s.start) not in naming]
+        own = [i for i in keep if sentences[i].administration == admin]
+        if not keep or not own:
+            return 0.0
+        return float(cos[keep].max() - cos[own].max())
 
     def passage_of(self, sentence: Sentence) -> Passage:
         return Passage(self.groups[sentence.group], 0.0)

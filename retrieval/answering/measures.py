@@ -16,7 +16,8 @@ own sentences' best five 0.727/0.632, best one 0.727/0.579; the commission's bes
 0.697/0.553 - no change beats the weights above. Adding SCOPED (the named administrations'
 own best sentence on each measure) raised set 2 to 0.684 (set 1 unchanged, 0.727); at 1.0
 0.727/0.658, with their best three instead 0.727/0.632. Both test halves' figures stayed
-the same."""
+the same. At round 16, with more follow-ups asked with the question they follow: set 1
+0.735 of 34, set 2 0.692 of 39, and set 3 (written later) 0.639 of 36."""
 
 from __future__ import annotations
 
