@@ -255,6 +255,13 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
         if who:
             return f"Vad säger {who} om åtgärd {numbers}{where}?"
         return _suffix(out, f"åtgärd {numbers}{where}")
+    if admins and not prev_admins and prev_measures and not measures:
+        # "Och vad svarar utbildningsförvaltningen på den?" after a question on the
+        # commission's 6.5.2: the administration on that measure.
+        numbers = _join([m.text for m in prev_measures])
+        prev_reports = understand(previous, vocab).reports
+        where = f" i {prev_reports[0]}" if len(prev_reports) == 1 else ""
+        return f"Vad säger {_join(admins)} om åtgärd {numbers}{where}?"
     if subjects and not edits:
         return _suffix(out, _join(admins + groups_named))
     return out

@@ -127,6 +127,20 @@ def test_a_new_subject_with_a_pronoun_takes_the_previous_question_along(
                                 "guidar föreningarna?"
 
 
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    ("Och vad svarar utbildningsförvaltningen på den?",
+     "Vem står som ansvarig för åtgärd 6.5.2 om studiecirklar?",
+     "Vad säger Utbildningsförvaltningen om åtgärd 6.5.2?"),
+    ("Och Farsta?", "Vilka stadsdelsnämnder är positiva till åtgärd 4.1.1?",
+     "Vad säger Farsta om åtgärd 4.1.1?"),
+])
+def test_an_administration_after_a_question_on_a_measure_is_asked_about_it(
+        vocab: Vocabulary, question: str, previous: str, expected: str) -> None:
+    """The previous question named a measure and no administration: the follow-up's
+    administration is asked about that measure."""
+    assert rewrite(question, [previous], vocab) == expected
+
+
 def test_a_count_follow_up_on_another_group_keeps_the_count(vocab: Vocabulary) -> None:
     previous = "Hur många stadsdelsnämnder tar upp förslaget om Community Center?"
     assert rewrite("Och hur många fackförvaltningar?", [previous], vocab) == (
