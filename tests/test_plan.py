@@ -84,6 +84,11 @@ CASES = [
          kinds=(STADSDEL,), group=True, measures=((SAMVERKAN, "4.1.1"),), stance="positiv"),
     Case("Hur många förvaltningar har inte lämnat någon skrivelse?", "count", group=True,
          silence=True),
+    # The missing text is no topic: no measure is looked for ("measures=()").
+    Case("Hur många förvaltningar har inte skickat in någon text alls till bilagan?",
+         "count", group=True, measures=(), silence=True),
+    Case("Hur många stadsdelsnämnder saknar skrivning i bilagan?", "count",
+         kinds=(STADSDEL,), group=True, measures=(), silence=True),
     # -- compare: two or more named, in the question's order --------------------------------
     Case("Jämför Norrmalm och Södermalm om åtgärd 4.3.2.", "compare", ("Norrmalm", "Södermalm"),
          measures=((SAMVERKAN, "4.3.2"),)),
@@ -428,3 +433,16 @@ def test_a_misspelt_name_is_no_topic_word(fake_service: Service) -> None:
     assert plan.scope.administrations == ["Utbildningsförvaltningen"]
     assert not any(w.startswith("utbildningsnäm") for w in plan.topic.words)
     assert "skolpeng" in plan.topic.words
+
+
+@pytest.mark.slow
+def test_silence_on_a_topic_is_silence_on_the_measure_it_means(real_service: Service) -> None:
+    """"Vilka stadsdelsnämnder har inte kommenterat lotsarna?" is about 4.1.1 (by
+    meaning): the answer lists the districts that do not take it up, not the ones with no
+    statement at all."""
+    question = "Vilka stadsdelsnämnder har inte kommenterat lotsarna?"
+    plan = plan_of(real_service, question)
+    assert plan.shape == "no_statement" and plan.about_silence
+    assert plan.topic.measures == [(SAMVERKAN, "4.1.1")]
+    answer = real_service.ask(question)
+    assert "tar inte upp åtgärd 4.1.1" in answer.answer

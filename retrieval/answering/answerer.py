@@ -26,7 +26,8 @@ from retrieval.statements import MeasureKey, Statements
 
 VOTED_PASSAGES = 5  # the search's best passages vote for the measures they are about
 # Shapes whose whole answer is about the one measure the plan resolved.
-_ON_THE_MEASURE = frozenset({"list_by_stance", "measure_overview", "count", "commission_text"})
+_ON_THE_MEASURE = frozenset({"list_by_stance", "measure_overview", "count", "commission_text",
+                            "no_statement"})
 
 
 class OfflineAnswerer:

@@ -64,8 +64,12 @@ _GROUP_ANY = re.compile(r"\b(förvaltning\w*|nämnd\w*|stadsdel\w*|facknämnd\w*
                         r"|vilka har|vem har)\b")
 _LIST_Q = re.compile(r"^(vilka|vilken|which)\b|\bvilka (stadsdel|förvaltning|nämnd|fack)\w*"
                      r"|\bvilka har\b|\blista\b")
-_SILENCE = re.compile(r"\b(inte (skickat|lämnat|svarat|kommenterat|yttrat)|saknar skrivelse"
-                      r"|skrivelse saknas|inget svar|inga (svar|kommentarer))\b")
+_SILENCE = re.compile(r"\b(inte (skickat|lämnat|svarat|kommenterat|yttrat)"
+                      r"|saknar (skrivelse|skrivning|text)|(skrivelse|skrivning) saknas"
+                      r"|inget svar|inga (svar|kommentarer))\b")
+# What a question on silence says of the missing text itself ("… inte skickat in någon
+# text alls", "saknar skrivning"): no topic of its own, so no measure to resolve.
+_SILENCE_WORDS = frozenset({"text", "texter", "sakn", "skrivning", "alls"})
 # Words before a district's name that make it a place, not the one asked.
 # ("i Skärholmen", "t.ex. Husby och Skärholmen": one more place may come before it).
 _PLACE_BEFORE = re.compile(r"(\bi|\bt\.?\s?ex\.?|\bbl\.?\s?a\.?|\bexempelvis|\bsåsom|\bsom)"
@@ -206,6 +210,7 @@ class Planner:
         # "Vilka har yttrat sig om …" asks who spoke; only a negation asks who did not.
         if _SILENCE.search(q) or (detected.intent == "no_statement" and _NEGATION.search(q)):
             plan.about_silence = True
+            topic.words = [w for w in topic.words if w not in _SILENCE_WORDS]
         if admins and (len(silent) == len(admins) or detected.intent == "no_statement"):
             # "Har Farsta lämnat någon skrivelse?": yes or no, and what it takes up.
             plan.shape = "no_statement"
@@ -242,7 +247,11 @@ class Planner:
 
         about_report = bool(topic.reports) and plan.shape in ("count", "measure_overview") \
             and bool(_ANSWERED.search(q))
-        if not topic.measures and plan.shape in _NEEDS_MEASURE and not about_report:
+        # "Vilka stadsdelsnämnder har inte kommenterat lotsarna?": silence on a topic is
+        # silence on the measure it means.
+        silent_on = plan.shape == "no_statement" and scope.group and bool(topic.words)
+        if not topic.measures and (plan.shape in _NEEDS_MEASURE or silent_on) \
+                and not about_report:
             self._resolve(plan, question, query_vector, passage_measures)
         if ((plan.shape in ("position", "fact") and len(admins) == 1)
                 or plan.shape == "compare") and topic.measures_by not in ("number", "title"):
