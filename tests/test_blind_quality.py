@@ -14,15 +14,15 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 17, set 2: round 11, set 3: round 4;
+# Measured on each dev half at the final code (set 1: round 18, set 2: round 12, set 3: round 5;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
-    "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.747,
-          "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.919},
-    "2": {"evidence_cited": 0.854, "evidence_recall": 0.875, "fact_stated": 0.652,
-          "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.929},
-    "3": {"evidence_cited": 0.802, "evidence_recall": 0.868, "fact_stated": 0.605,
-          "correct_refusal": 0.800, "no_statement_ok": 1.0, "shape_ok": 0.895},
+    "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.726,
+          "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.865},
+    "2": {"evidence_cited": 0.854, "evidence_recall": 0.875, "fact_stated": 0.629,
+          "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.857},
+    "3": {"evidence_cited": 0.802, "evidence_recall": 0.868, "fact_stated": 0.568,
+          "correct_refusal": 0.800, "no_statement_ok": 1.0, "shape_ok": 0.842},
 }
 DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011, "3": 0.099}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
@@ -31,8 +31,8 @@ DEV_PER_SHAPE = {
     "1": {
         "position": {"evidence_cited": 1.0, "fact_stated": 0.867},
         "fact": {"evidence_cited": 0.929, "fact_stated": 0.929},
-        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.667},
-        "count": {"fact_stated": 1.0, "shape_ok": 1.0},
+        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.556},
+        "count": {"fact_stated": 0.857, "shape_ok": 0.857},
         "compare": {"evidence_cited": 0.857, "shape_ok": 1.0},
         "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.143},
         "inverse": {"evidence_cited": 1.0, "fact_stated": 1.0},
@@ -44,8 +44,8 @@ DEV_PER_SHAPE = {
     },
     "2": {
         "position": {"evidence_cited": 0.6, "fact_stated": 0.5},
-        "fact": {"evidence_cited": 0.8, "fact_stated": 0.667},
-        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.833},
+        "fact": {"evidence_cited": 0.8, "fact_stated": 0.6},
+        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.5},
         "count": {"fact_stated": 0.8, "shape_ok": 0.8},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.5},
@@ -58,8 +58,8 @@ DEV_PER_SHAPE = {
     },
     "3": {
         "position": {"evidence_cited": 0.692, "fact_stated": 0.385},
-        "fact": {"evidence_cited": 0.786, "fact_stated": 0.643},
-        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 1.0},
+        "fact": {"evidence_cited": 0.786, "fact_stated": 0.571},
+        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.8},
         "count": {"fact_stated": 0.667, "shape_ok": 0.667},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "profile": {"evidence_recall": 0.792, "shape_ok": 0.75, "fact_stated": 0.75},

@@ -178,6 +178,8 @@ def test_counts_and_fact_words() -> None:
     assert states_count("fem stadsdelsnämnder", 5)
     assert not states_count("åtgärd 4.3.2 och 6.5.4", 4)
     assert not states_count("en förvaltning av ett par", 2)
+    # A citation marker is no count: "6 av 14 … [4]" does not say 4.
+    assert not states_count("6 av 14 är positiva: ”…” [4]", 4)
     assert states_count("endast en förvaltning", 1) and not states_count("en lotsfunktion", 1)
     text = "stärka arbetet med de lokala utvecklingsprogrammet i 4000 bostäder"
     tokens = set(stems(text, drop=frozenset()))

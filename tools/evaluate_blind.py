@@ -363,6 +363,8 @@ def _family_near(families: list[tuple[int, str]], text_norm: str, pos: int) -> s
 
 
 def states_count(text_norm: str, n: int) -> bool:
+    # Citation markers ("[10]") count nothing.
+    text_norm = re.sub(r"\[\d+\]", " ", text_norm)
     # A digit on its own: not part of a measure number ("4.2.1") or a year.
     if re.search(rf"(?<![\d.]){n}(?![\d]|\.\d)", text_norm):
         return True
