@@ -84,6 +84,11 @@ CASES = [
          kinds=(STADSDEL,), group=True, measures=((SAMVERKAN, "4.1.1"),), stance="positiv"),
     Case("Hur många förvaltningar har inte lämnat någon skrivelse?", "count", group=True,
          silence=True),
+    # "neutrala" of the topic asks no stance; of the administrations, it does.
+    Case("Hur många stadsdelar kommenterar förslaget om neutrala medlare i åtgärd 4.3.2?",
+         "count", kinds=(STADSDEL,), group=True, measures=((SAMVERKAN, "4.3.2"),)),
+    Case("Vilka stadsdelsnämnder är neutrala till åtgärd 4.3.2?", "measure_overview",
+         kinds=(STADSDEL,), group=True, measures=((SAMVERKAN, "4.3.2"),)),
     # The missing text is no topic: no measure is looked for ("measures=()").
     Case("Hur många förvaltningar har inte skickat in någon text alls till bilagan?",
          "count", group=True, measures=(), silence=True),

@@ -37,7 +37,10 @@ _ASKED_STANCE = (
                            r"|resurser|extra pengar|mer pengar|centralt)\b")),
     (POSITIV, re.compile(r"\b(positiv\w*|är för|gillar|gilla|stödjer|stöder|bra idé"
                          r"|välkomnar|ställer sig bakom|ser positivt|tycker om)\b")),
-    (NEUTRAL, re.compile(r"\b(konkreta planer|utan att ta ställning|neutral\w*)\b")),
+    # "neutral" of the administration, not of the topic ("neutrala medlare").
+    (NEUTRAL, re.compile(r"\b(konkreta planer|utan att ta ställning|neutral/beskrivande"
+                         r"|neutral\w* (till|i frågan|inför)|(är|var|förhåller sig|ställer sig"
+                         r"|håller sig|förblir) neutral\w*)\b")),
 )
 # Words that make a question about the commission's own text: its proposal, who it makes
 # responsible, the work it says is going on.
