@@ -47,6 +47,7 @@ MARGIN = 0.05
 CLEAR_MARGIN = 0.1  # mid-paragraph, how far a weak match must lead every other title
 FAINT = WORDING / 2  # a title matched this little still counts as a rival to the best
 QUOTED = 0.75  # a sentence that names a number is also about a title it nearly quotes
+_CHAPTER = re.compile(r"\b(kapitel|kapitlet|avsnitt|avsnittet)\s+\d+(\.\d+)*\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,10 @@ class Statements:
                 # för att identifiera platser …" is 6.3.2 too).
                 quoted = self._titles_quoted(text, reports)
                 named = tuple(dict.fromkeys(named + quoted))
+            elif _CHAPTER.search(text):
+                # "Kapitel 4.6 handlar om …": a chapter of the report, no measure; the
+                # sentences after it are about that chapter too, until a measure is named.
+                current = ()
             else:
                 # A new topic in running prose needs a clear match; the first one
                 # in a paragraph may be weaker.

@@ -327,6 +327,10 @@ def test_prose_is_tied_to_measures_only_by_clear_wording(
     assert measures("Norrmalm", "Åtgärden att etablera extern mentorsverksamhet") == {"6.4.4"}
     assert measures("Älvsjö", "Nämnden ställer sig positiv till rekommendationen att staden "
                     "centralt samordnar") == {"6.4.2"}
+    # A chapter of a report is no measure: "Kapitel 4.6 handlar om …" and what follows it
+    # in the paragraph are about that chapter, not about measures sharing its words.
+    assert measures("Enskede-Årsta-Vantör", "Kapitel 4.6 handlar om") == set()
+    assert measures("Enskede-Årsta-Vantör", "Förvaltningen deltar gärna aktivt") == set()
     # The commission's name ("… ett socialt hållbart Stockholm") is no measure's wording.
     assert measures("Hässelby-Vällingby", "I rapporterna föreslår Hållbarhetskommissionen") \
         == set()
