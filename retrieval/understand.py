@@ -44,6 +44,7 @@ class Detected:
     reports: list[str] = field(default_factory=list)
     intent: Intent = "fact"
     ambiguous_measures: list[str] = field(default_factory=list)  # numbers in two reports
+    misspelt: list[str] = field(default_factory=list)  # the words read as misspelt names
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -89,7 +90,10 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
             if name not in detected.administrations:
                 detected.administrations.append(name)
     if not detected.administrations:
-        detected.administrations = _fuzzy_administrations(q, vocab)
+        # Small typos in one-word names ("Skärholmn", "arbetsmarknadsnämden").
+        fuzzy = fuzzy_names(q, vocab)
+        detected.administrations = list(dict.fromkeys(fuzzy.values()))
+        detected.misspelt = list(fuzzy)
 
     for report in reports_mentioned(q):
         detected.reports.append(report.name)
@@ -119,11 +123,6 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
     elif detected.administrations and not _LIST.search(q):
         detected.intent = "position" if detected.measures else "fact"
     return detected
-
-
-def _fuzzy_administrations(q: str, vocab: Vocabulary) -> list[str]:
-    """Small typos in one-word names ("Skärholmn", "arbetsmarknadsnämden")."""
-    return list(dict.fromkeys(fuzzy_names(q, vocab).values()))
 
 
 def fuzzy_names(q: str, vocab: Vocabulary) -> dict[str, str]:

@@ -71,7 +71,11 @@ def test_district_forms(vocab: Vocabulary, question: str, administration: str) -
     ],
 )
 def test_small_typos(vocab: Vocabulary, question: str, administration: str) -> None:
-    assert understand(question, vocab).administrations == [administration]
+    detected = understand(question, vocab)
+    assert detected.administrations == [administration]
+    # The misspelt word is kept, so that the plan does not take it for a topic word.
+    assert len(detected.misspelt) == 1 and detected.misspelt[0] in question.lower()
+    assert understand("Vad tycker Bromma om lotsar?", vocab).misspelt == []
 
 
 def test_two_administrations_in_one_question(vocab: Vocabulary) -> None:

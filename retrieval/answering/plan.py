@@ -19,7 +19,7 @@ from retrieval.answering.wording import AnswerType, Wording, answer_type
 from retrieval.followup import context_part, own_part, subject_mentions
 from retrieval.stance import AVVISANDE, FORBEHALL, NEUTRAL, POSITIV, TVEKSAM
 from retrieval.statements import Statements
-from retrieval.understand import Detected, Vocabulary, fuzzy_names, understand
+from retrieval.understand import Detected, Vocabulary, understand
 
 PlanShape = Literal[
     "position", "fact", "list_by_stance", "count", "compare", "profile", "inverse",
@@ -191,9 +191,8 @@ class Planner:
         admins = self._subjects(question, list(detected.administrations))
         kinds = list(detected.kinds) or list(kinds_filter or [])
         # A misspelt name ("utbildningsnämden") is a name, not a topic word.
-        misspelt = fuzzy_names(normalize_for_match(question), self.vocab)
         words = self.wording.topic(own + " " + context_part(question), detected.reports,
-                                   misspelt)
+                                   detected.misspelt)
         topic = Topic(reports=list(detected.reports), words=words)
         if detected.measures:
             topic.measures, topic.measures_by = list(detected.measures), "number"
