@@ -98,12 +98,16 @@ class Statements:
         # "Pågående arbete:"): never a position, but the answer to questions about the
         # commission's proposal. Each distinct sentence once per measure, first copy kept.
         self.commission: dict[MeasureKey, list[Sentence]] = {}
+        # Every copy of each: the same "Ansvarig:" line reprinted in two sections is cited
+        # in both, so a reader sees where the annex has it.
+        self._copies: dict[tuple[MeasureKey, str], list[Sentence]] = {}
         for group, chunks in by_group.items():
             for s in _commission_sentences(self.index, group, chunks):
                 for key in s.measures:
                     kept = self.commission.setdefault(key, [])
                     if all(k.flat != s.flat for k in kept):
                         kept.append(s)
+                    self._copies.setdefault((key, s.flat), []).append(s)
         # An administration that copies the commission's description into its own prose
         # ("Alla stadsdelsnämnder ska ta fram lokala utvecklingsprogram …") is quoting it:
         # a sentence word for word the commission's is not the administration's words.
@@ -124,6 +128,10 @@ class Statements:
 
     def of_administration(self, name: str) -> list[Sentence]:
         return self._by_admin.get(name, [])
+
+    def copies_of(self, key: MeasureKey, sentence: Sentence) -> list[Sentence]:
+        """Every copy of one of the commission's sentences on a measure, in order."""
+        return self._copies.get((key, sentence.flat), [sentence])
 
     def of_group(self, group: str) -> list[Sentence]:
         return self._by_group.get(group, [])
@@ -304,6 +312,9 @@ class StatementsView:
 
     def of_administration(self, name: str) -> list[Sentence]:
         return self._keep(self._base.of_administration(name))
+
+    def copies_of(self, key: MeasureKey, sentence: Sentence) -> list[Sentence]:
+        return self._keep(self._base.copies_of(key, sentence))
 
     def of_group(self, group: str) -> list[Sentence]:
         return self._keep(self._base.of_group(group))

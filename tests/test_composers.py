@@ -706,8 +706,9 @@ def test_commission_text_is_quoted_as_the_commissions(real_service: Service, que
     for key in a.plan.topic.measures[:sections_n]:
         commission = {s.flat for s in real_service.statements.commission[key]}
         assert any(q.text in commission for q in a.quotes), key
-    if role == "responsible":
-        assert roles == ["responsible"], roles
+    if role == "responsible":  # one line, cited in each section that reprints it
+        assert set(roles) == {"responsible"} and len(a.quotes) == 1, roles
+        assert {s.flat for c in a.citations for s in c.sentences} == {a.quotes[0].text}
     elif role == "ongoing":
         by_text = {s.flat: s.role for c in a.citations for s in c.sentences}
         assert by_text[a.quotes[0].text] == "ongoing"
@@ -901,7 +902,22 @@ def test_each_commission_quote_names_the_section_that_reprints_it(real_service: 
     assert a.quotes and all(q.commission for q in a.quotes)
     for q in a.quotes:
         line = next(x for x in a.answer.splitlines() if f"”{q.text}”" in x)
-        assert line.endswith(f"(återgiven i {q.administration}s avsnitt)"), line
+        where = line.rsplit("(återgiven i ", 1)[1]
+        assert f"{q.administration}s" in where and where.endswith(" avsnitt)"), line
+
+
+@pytest.mark.slow
+def test_a_commission_line_reprinted_in_two_sections_is_cited_in_both(real_service: Service
+                                                                      ) -> None:
+    a = real_service.ask("Vem är ansvarig för åtgärd 6.5.3 enligt kommissionen?")
+    check_grounded(a)
+    line = "Ansvarig: Stadsdelsnämnderna i samverkan med arbetsmarknadsnämnden, " \
+           "kulturnämnden och utbildningsnämnden."
+    holding = [c for c in a.citations if line in c.quote]
+    assert {c.passage.first.administration for c in holding} == {
+        "Arbetsmarknadsförvaltningen", "Utbildningsförvaltningen"}
+    marks = "".join(f"[{c.n}]" for c in sorted(holding, key=lambda c: c.n))
+    assert f"”{line}” {marks}" in a.answer
 
 
 @pytest.mark.slow

@@ -7,11 +7,15 @@ from __future__ import annotations
 import re
 
 from ingest.text import normalize_for_match
-from retrieval.answering.compose import Composed, Context, Refusal, pick
+from retrieval.answering.compose import Cites, Composed, Context, Refusal, pick
 from retrieval.answering.plan import QuestionPlan
 from retrieval.followup import own_part
+from retrieval.statements import MeasureKey, Sentence
 
 QUOTES = 3
+# The annex reprints a line of the commission's in every section that comments on the
+# measure; up to this many copies are each cited, more are counted.
+COPIES_CITED = 3
 _ROLE_ASKED = (
     ("responsible", re.compile(r"\b(vem|vilka|ansvar\w*)\b.*\bansvar|\bansvarig")),
     ("ongoing", re.compile(r"\bpågående\b|\bredan (görs|pågår)\b")),
@@ -59,7 +63,7 @@ class CommissionTextComposer:
                 lines.append("")
             lines.append(f"**Kommissionens text** om {ctx.measure_label(key)}, som bilagan "
                          "återger den (kommissionens förslag, inte en förvaltnings ställning):")
-            lines.extend(f"- {cites.quote(s).markdown} (återgiven i {s.administration}s avsnitt)"
+            lines.extend(_quoted(ctx, cites, key, s)
                          for s in sorted(picked, key=lambda s: (s.source, s.start)))
             direct = direct or f"Kommissionen: {picked[0].flat}"
         if not lines:
@@ -68,3 +72,20 @@ class CommissionTextComposer:
             nums = " och ".join(k[1] for k in keys[:2])
             return Refusal(f"bilagan återger inget {part} för åtgärd {nums}")
         return Composed("\n".join(lines), direct, cites)
+
+
+def _quoted(ctx: Context, cites: Cites, key: MeasureKey, sentence: Sentence) -> str:
+    """One of the commission's sentences, cited in each section that reprints it."""
+    copies = [c for c in ctx.statements.copies_of(key, sentence) if c is not sentence]
+    copies = [sentence, *copies]
+    first = cites.quote(sentence)
+    shown = copies[:COPIES_CITED]
+    marks = [first.n, *(cites.cite(ctx.passage_of(c), [c]) for c in shown[1:])]
+    where = _and([f"{c.administration}s" for c in shown])
+    more = f" och {len(copies) - len(shown)} till" if len(copies) > len(shown) else ""
+    markers = "".join(f"[{n}]" for n in dict.fromkeys(marks))
+    return f"- ”{first.text}” {markers} (återgiven i {where}{more} avsnitt)"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
