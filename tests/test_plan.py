@@ -339,6 +339,11 @@ def test_taking_in_is_not_being_against(fake_service: Service) -> None:
 @pytest.mark.parametrize(("text", "topic", "near"), [
     # "av alla … på" are function words: sfi is two content words from "hälften".
     ("Kortutbildade utgör cirka hälften av alla deltagare på sfi.", ["sfi"], True),
+    # "cirka" qualifies the number and "enligt" introduces a source: neither counts.
+    ("Kortutbildade enligt kommissionens definition utgör cirka hälften av deltagarna.",
+     ["kortutbild"], True),
+    ("Kortutbildade i kommissionens nya definition utgör numera hälften av deltagarna.",
+     ["kortutbild"], False),
     ("Ungefär 5 miljoner besökare kommer till biblioteken om året.", ["besökar"], True),
     # Numerals, approximate "-tal" and fractions are quantities too; a year is not.
     ("Kontoret medverkar i projekt i ett femtontal ytterstadsområden.", ["ytterstadsområd"],

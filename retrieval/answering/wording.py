@@ -75,6 +75,11 @@ _NUMBER = re.compile(r"(?<![\d])(?!(19|20)\d\d(?!\d))\d+|\b(" + _NUMERAL + r"(ta
 # What one part of an asked compound found in a text counts for ("medborgarbudget" against
 # "budget").
 PARTIAL = 0.45
+# Words that qualify a number ("cirka hälften", "drygt 300") and the preposition of a
+# source ("enligt kommissionens definition") the stop list lacks: no content words, so
+# they do not push the counted thing out of a number's reach.
+_NOT_CONTENT = frozenset({"cirka", "ca", "drygt", "knappt", "omkring", "ungefär", "nästan",
+                          "runt", "närmare", "minst", "högst", "enligt"})
 _MEASURE_NUMBER = re.compile(r"\b\d+(\.\d+)+\b")
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
                    r"|september|oktober|november|december|våren|hösten|vintern|sommaren)\b")
@@ -217,7 +222,8 @@ class Wording:
             pos = t.index(tok, pos)
             starts.append(pos)
             pos += len(tok)
-        content = [k for k, tok in enumerate(tokens) if tok not in STOPWORDS]
+        content = [k for k, tok in enumerate(tokens)
+                   if tok not in STOPWORDS and tok not in _NOT_CONTENT]
         for m in _NUMBER.finditer(t):
             i = next((k for k, s in enumerate(starts) if s + len(tokens[k]) > m.start()),
                      len(tokens) - 1)
