@@ -456,3 +456,17 @@ def test_silence_on_a_topic_is_silence_on_the_measure_it_means(real_service: Ser
     assert plan.topic.measures == [(SAMVERKAN, "4.1.1")]
     answer = real_service.ask(question)
     assert "tar inte upp åtgärd 4.1.1" in answer.answer
+
+
+@pytest.mark.parametrize(("text", "question", "fits"), [
+    ("Förvaltningen har idag en handläggare för föreningsbidragen.",
+     "Hur många handläggare har förvaltningen?", True),
+    # The article before another noun is no count of the asked thing.
+    ("Förvaltningen har idag en handläggare för föreningsbidragen.",
+     "Hur många föreningar får bidrag?", False),
+    ("Förvaltningen har idag en handläggare för föreningsbidragen.",
+     "Vilka handläggare har förvaltningen?", False),
+])
+def test_en_or_ett_before_the_counted_noun_is_a_number(
+        fake_service: Service, text: str, question: str, fits: bool) -> None:
+    assert fake_service.offline.wording.fits(text, "number", question) is fits

@@ -86,7 +86,8 @@ class EvidenceRanker:
                 not broad or wanted not in ("money", "number", "time") or not topic
                 or words >= FACT_WORDING or i in closest) and (
                 not broad or wanted not in ("money", "number")
-                or self.wording.number_near_topic(s.text, topic))
+                or self.wording.number_near_topic(s.text, topic)
+                or self.wording.one_counted(s.text, question))
             out.append(Evidence(s, score, float(c), words, fits))
         order = sorted(range(len(out)), key=lambda i: (-out[i].score, i))
         return [out[i] for i in order]

@@ -80,6 +80,7 @@ PARTIAL = 0.45
 # they do not push the counted thing out of a number's reach.
 _NOT_CONTENT = frozenset({"cirka", "ca", "drygt", "knappt", "omkring", "ungefär", "nästan",
                           "runt", "närmare", "minst", "högst", "enligt"})
+_ONE = re.compile(r"\b(?:en|ett)\s+([a-zåäö]{4,})")
 _MEASURE_NUMBER = re.compile(r"\b\d+(\.\d+)+\b")
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
                    r"|september|oktober|november|december|våren|hösten|vintern|sommaren)\b")
@@ -242,6 +243,15 @@ class Wording:
         found = stems(m.group("noun")) if m else []
         return found[0] if found else None
 
+    def one_counted(self, text: str, question: str) -> bool:
+        """The text says "en"/"ett" of what the question counts: "en handläggare" answers
+        "Hur många handläggare …" (the article is the numeral there, nowhere else)."""
+        counted = self.counted(question) if question else None
+        if not counted:
+            return False
+        return any(self.names_counted(m.group(1), counted)
+                   for m in _ONE.finditer(normalize_for_match(text)))
+
     def names_counted(self, text: str, counted: str) -> bool:
         return any(stem_matches(counted, t) or stem_matches(t, counted)
                    for t in self.tokens(text))
@@ -277,7 +287,7 @@ class Wording:
         have it; requiring it refused "Hur många personer …" answered by "en handläggare".)"""
         t = self._quantities(text)
         if wanted == "number":
-            return bool(_NUMBER.search(t))
+            return bool(_NUMBER.search(t)) or self.one_counted(text, question)
         if wanted == "money":
             return bool(_NUMBER.search(t)) and bool(_MONEY.search(t))
         if wanted == "time":
