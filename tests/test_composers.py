@@ -781,6 +781,23 @@ def test_a_topic_only_others_write_about_is_refused_without_the_names_pull(
     assert {c.passage.administration for c in other.citations} == {answered_by}
 
 
+@pytest.mark.parametrize(("question", "answered"), [
+    ("Hur många stadsdelar tar upp hemlösheten i sina svar?",
+     "Hur många stadsdelar tar upp lotsarna i sina svar?"),
+    ("Vad tycker Södermalm om hemlösheten?", "Vad tycker Södermalm om lotsarna?"),
+])
+@pytest.mark.slow
+def test_a_topic_no_word_of_which_is_in_the_annex_is_refused(
+        real_service: Service, question: str, answered: str) -> None:
+    """No topic word of the question occurs in the annex: refused, not answered on the
+    measure closest in meaning; one known word in its place is answered."""
+    a = real_service.ask(question)
+    check_not_in_annex(a)
+    assert a.plan is not None and a.plan.topic.words
+    assert real_service.offline.wording.known_share(a.plan.topic.words) == 0.0
+    check_grounded(real_service.ask(answered))
+
+
 # -- follow-ups -------------------------------------------------------------------------------
 @pytest.mark.parametrize("previous", [
     "Vad tycker Bromma?",

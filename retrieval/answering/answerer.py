@@ -30,6 +30,11 @@ _ON_THE_MEASURE = frozenset({"list_by_stance", "measure_overview", "count", "com
                             "no_statement"})
 
 
+# Shapes that need no topic words: an administration's whole text, its silence, or the
+# commission's text, which the question may name in its own words.
+_NO_TOPIC = frozenset({"profile", "inverse", "no_statement", "commission_text"})
+
+
 class OfflineAnswerer:
     mode = "offline"
 
@@ -122,6 +127,13 @@ class OfflineAnswerer:
             # list, a count or the commission's text, which may name it in passing).
             plan.shape = "not_in_annex"
             plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"
+        elif not plan.english and plan.topic.words and plan.shape not in _NO_TOPIC \
+                and plan.topic.measures_by in ("meaning", "none") \
+                and self.wording.known_share(plan.topic.words) == 0.0:
+            # No word of the topic occurs in the annex, not even as part of a compound
+            # ("hemlösheten"): meaning alone would answer on the closest measure.
+            plan.shape = "not_in_annex"
+            plan.reason = "bilagan använder inget av frågans ord för det den gäller"
         if filters and filters.administrations:
             plan.scope.only = list(filters.administrations)
             outside = [a for a in plan.scope.administrations if a not in filters.administrations]
