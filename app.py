@@ -328,8 +328,12 @@ def _ask(service: Service, question: str, controls: Controls) -> dict:
             "searched": searched if searched != question else None, "answer": None,
             "error": None, "filters": controls.filter_text, "rating": None}
     st.session_state["next_turn"] += 1
+    # A follow-up also gets the passages the previous answer cited: "det" points there.
+    previous = [c["id"] for c in (turns[-1]["answer"] or {}).get("citations", [])] \
+        if turns and searched != question else []
     try:
-        answer = service.ask(searched, filters=controls.filters, mode=controls.mode)
+        answer = service.ask(searched, filters=controls.filters, mode=controls.mode,
+                             previous=previous)
         data = service.answer_dict(answer)
         data.pop("passages", None)  # all searched passages: not shown, kept out of the session
         turn["answer"] = data

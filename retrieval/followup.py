@@ -170,6 +170,14 @@ def context_part(question: str) -> str:
     return question[len(own) + len(CONTEXT_MARK):-1] if own != question else ""
 
 
+def points_back(question: str) -> bool:
+    """The question, as asked after another, points back at what that answer said: it
+    was asked with the previous question as context, or still holds a word for its topic
+    ("allt det här", "en sådan bank")."""
+    return bool(context_part(question)) or bool(
+        _TOPIC_BACK.search(own_part(question).lower()))
+
+
 def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) -> str:
     """The question to search for: a follow-up completed from the latest question in
     `history_questions` (oldest first), anything else unchanged."""

@@ -18,6 +18,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ingest.errors import LLMError
@@ -371,13 +372,14 @@ class LLMAnswerer:
         self.chat_model = chat_model
         self.settings = settings
 
-    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+    def answer(self, question: str, filters: Filters | None = None,
+               previous: Sequence[str] = ()) -> Answer:
         t0 = time.perf_counter()
         q, notices = clean_question(question, self.settings.max_question_chars)
         # The plan and its evidence come from the offline answerer: the model answers the
         # same reading of the question, from the passages the plan's composer cited first,
         # then the LangChain retriever's (the one a user's own chain would use).
-        offline = self.offline.answer(q, filters=filters)
+        offline = self.offline.answer(q, filters=filters, previous=previous)
         plan_ms = _ms(t0)
         if not offline.grounded:
             offline.notices.insert(0, "Planen hittade inget i bilagan som besvarar frågan; "

@@ -7,6 +7,7 @@ the app can cache this object and tests can hand it fakes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.embed import Embedder
@@ -65,16 +66,17 @@ class Service:
         return self.searcher.search(question, k=k, filters=filters)
 
     def ask(self, question: str, *, filters: Filters | None = None,
-            mode: str = "offline") -> Answer:
+            mode: str = "offline", previous: Sequence[str] = ()) -> Answer:
         """Answer offline, or through the chat model when one is configured and asked for;
-        the LLM path falls back to the offline answer with a visible notice."""
+        the LLM path falls back to the offline answer with a visible notice. `previous`:
+        for a follow-up, the passage ids the previous answer cited (what "det" points at)."""
         self.check_filters(filters)
         if mode == "llm" and self.chat_model is not None:
             from retrieval.llm import LLMAnswerer
 
             return LLMAnswerer(self.offline, self.chat_model, self.settings).answer(
-                question, filters=filters)
-        answer = self.offline.answer(question, filters=filters)
+                question, filters=filters, previous=previous)
+        answer = self.offline.answer(question, filters=filters, previous=previous)
         if mode == "llm":
             answer.notices.append("Ingen språkmodell är inställd; offline-svaret visas.")
         return answer

@@ -22,7 +22,7 @@ from ingest.settings import Settings
 from ingest.text import normalize_for_match
 from retrieval.answer import Answer, Quote
 from retrieval.answering.compose import COHESION_DF, LABEL_HEADINGS
-from retrieval.followup import rewrite
+from retrieval.followup import rewrite, with_context
 from retrieval.search import Filters
 from retrieval.service import Service
 from retrieval.stance import (
@@ -799,6 +799,24 @@ def test_a_topic_no_word_of_which_is_in_the_annex_is_refused(
 
 
 # -- follow-ups -------------------------------------------------------------------------------
+def test_a_follow_up_pointing_back_ranks_the_previous_answers_passages_first(
+        fake_service: Service) -> None:
+    """"Varför då?" asked after an answer: the passages that answer cited come first, in
+    their order, before the search's; a question with its own topic keeps the search's."""
+    first = fake_service.ask("Vad tycker Skärholmen om åtgärd 4.1.1?")
+    cited = [c.passage.id for c in first.citations]
+    assert cited
+    off = fake_service.offline
+    back = with_context("Varför då?", first.question)
+    ctx = off.context(back, off.searcher.search(back), previous=cited)
+    assert [p.id for p in ctx.passages[:len(cited)]] == cited
+    assert all(ctx.passage_rank[g] < len(cited) for g in cited)
+    own = "Vad tycker Farsta om lotsar för civilsamhället?"
+    result = off.searcher.search(own)
+    assert [p.id for p in off.context(own, result, previous=cited).passages] == [
+        p.id for p in result.passages]
+
+
 @pytest.mark.parametrize("previous", [
     "Vad tycker Bromma?",
     "Jämför Norrmalm och Södermalm om åtgärd 4.3.2.",

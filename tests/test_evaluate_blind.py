@@ -195,13 +195,16 @@ class _FakeService:
     def __init__(self, annex: Annex) -> None:
         self.vocab = Vocabulary(annex.chunks)
         self.asked: list[str] = []
+        self.previous: list[tuple[str, ...]] = []
 
-    def ask(self, question: str) -> str:
+    def ask(self, question: str, previous: tuple[str, ...] | list[str] = ()) -> str:
         self.asked.append(question)
+        self.previous.append(tuple(previous))
         return question
 
     def answer_dict(self, answer: str) -> dict:
-        return {"answer": answer, "grounded": False, "citations": []}
+        # Each answer cites one passage, named after the question it answers.
+        return {"answer": answer, "grounded": False, "citations": [{"id": f"p:{answer}"}]}
 
 
 def test_followup_is_asked_after_its_question(annex: Annex,
@@ -212,6 +215,8 @@ def test_followup_is_asked_after_its_question(annex: Annex,
     assert service.asked[0] == questions["A-006"].question
     assert "Södermalm" in asked["A-042"].searched and "6.4.2" in asked["A-042"].searched
     assert "Norrmalm" not in asked["A-042"].searched
+    # The follow-up also gets the passages its question's answer cited; that one none.
+    assert service.previous == [(), (f"p:{questions['A-006'].question}",)]
 
 
 @pytest.mark.parametrize(("blind_set", "size"), [("1", 220), ("2", 200), ("3", 200)])

@@ -10,6 +10,7 @@ from retrieval.followup import (
     context_part,
     measure_mentions,
     own_part,
+    points_back,
     rewrite,
     subject_mentions,
     with_context,
@@ -274,3 +275,14 @@ def test_frames_names_and_reports_of_a_follow_up(vocab: Vocabulary, question: st
     after the word that introduced the previous topic only when it stands right after
     the subject; a report named once, the follow-up's."""
     assert rewrite(question, [previous], vocab) == expected
+
+
+@pytest.mark.parametrize(("question", "back"), [
+    (with_context("Varför då?", "Vad tycker Farsta om lotsar?"), True),
+    ("Har Skarpnäck pengar till allt det här då?", True),
+    ("Vad vill arbetsmarknadsnämnden ha i stället för en sådan bank?", True),
+    ("Vad tycker Skärholmen om lotsar för civilsamhället?", False),
+    ("Vad tycker Farsta om att göra stora byggområden till förebildsprojekt?", False),
+])
+def test_points_back_at_the_previous_answer(question: str, back: bool) -> None:
+    assert points_back(question) is back

@@ -566,10 +566,13 @@ def ask_all(service, questions: Sequence[BlindQuestion], by_id: dict[str, BlindQ
 
     asked: dict[str, Asked] = {}
 
-    def ask(q: BlindQuestion, history: list[str]) -> Asked:
+    def ask(q: BlindQuestion, history: list[str], cited: Sequence[str] = ()) -> Asked:
         searched = rewrite(q.question, history, service.vocab)
+        # As the app does: a question read as a follow-up also gets the passages the
+        # previous answer cited.
+        previous = cited if searched != q.question else ()
         try:
-            data = service.answer_dict(service.ask(searched))
+            data = service.answer_dict(service.ask(searched, previous=previous))
             return Asked(q.id, q.question, searched, data)
         except NamndsvarError as exc:  # a rejected question is a failed answer, not a crash
             return Asked(q.id, q.question, searched,
@@ -577,10 +580,12 @@ def ask_all(service, questions: Sequence[BlindQuestion], by_id: dict[str, BlindQ
 
     for q in questions:
         history: list[str] = []
+        cited: list[str] = []
         if q.followup_of:
             parent = asked.get(q.followup_of) or ask(by_id[q.followup_of], [])
             history = [parent.searched]
-        asked[q.id] = ask(q, history)
+            cited = [c["id"] for c in parent.answer.get("citations") or []]
+        asked[q.id] = ask(q, history, cited)
     return asked
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
 
 from ingest.models import Chunk
 from ingest.text import normalize_for_match
@@ -20,6 +21,7 @@ from retrieval.answering.meaning import Meaning
 from retrieval.answering.measures import MeasureResolver
 from retrieval.answering.plan import Planner, QuestionPlan
 from retrieval.answering.wording import Wording, is_english, unknown_organisation
+from retrieval.followup import points_back
 from retrieval.guard import asks_for_something_else, clean_question
 from retrieval.search import Filters, Passage, Searcher, SearchResult
 from retrieval.statements import MeasureKey, Statements
@@ -60,7 +62,10 @@ class OfflineAnswerer:
             p: [self.index.chunks[i] for i in idx] for p, idx in self.index.groups.items()}
 
     # -- entry point --------------------------------------------------------------------
-    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+    def answer(self, question: str, filters: Filters | None = None,
+               previous: Sequence[str] = ()) -> Answer:
+        """`previous`: the passages the previous answer cited, for a follow-up that points
+        back at what it said ("Ska det prövas någon annanstans också?")."""
         statements = self.statements
         if filters and filters.sources:
             # A source filter: answer from that annex's sentences only.
@@ -73,7 +78,7 @@ class OfflineAnswerer:
         if plan.english:
             notices.append("Frågan verkar vara på engelska; svaret citerar bilagan på svenska.")
         t2 = time.perf_counter()
-        composed = self.compose(plan, result, statements)
+        composed = self.compose(plan, result, statements, previous)
         timings = dict(result.timings_ms)
         timings["plan"] = round((t2 - t1) * 1000, 2)
         timings["answer"] = round((time.perf_counter() - t2) * 1000, 2)
@@ -151,16 +156,30 @@ class OfflineAnswerer:
         return plan
 
     def compose(self, plan: QuestionPlan, result: SearchResult,
-                statements: Statements | None = None) -> Composed | Refusal:
+                statements: Statements | None = None, previous: Sequence[str] = ()
+                ) -> Composed | Refusal:
         if plan.shape == "not_in_annex":
             return Refusal(plan.reason or "frågan gäller något bilagan inte tar upp")
-        return COMPOSERS[plan.shape].run(plan, self.context(plan.question, result, statements))
+        return COMPOSERS[plan.shape].run(
+            plan, self.context(plan.question, result, statements, previous))
 
     def context(self, question: str, result: SearchResult,
-                statements: Statements | None = None) -> Context:
-        """What the composers read for a question and its search result."""
+                statements: Statements | None = None, previous: Sequence[str] = ()
+                ) -> Context:
+        """What the composers read for a question and its search result; the passages
+        the previous answer cited, where given, rank first."""
+        passages = result.passages
+        # Only a follow-up that points back at what the answer said; one rewritten to a
+        # question with a topic of its own ("Och Skärholmen?", "Och vad tycker de om X?")
+        # is answered on that.
+        if previous and points_back(question):
+            found = {p.id: p for p in passages}
+            first = [found.get(g) or Passage(self.groups[g], 0.0)
+                     for g in dict.fromkeys(previous) if g in self.groups]
+            ids = {p.id for p in first}
+            passages = [*first, *(p for p in passages if p.id not in ids)]
         return Context(statements=statements or self.statements, groups=self.groups,
-                       ranker=self.ranker, wording=self.wording, passages=result.passages,
+                       ranker=self.ranker, wording=self.wording, passages=passages,
                        query=self._query(question), kind_of=self.kind_of,
                        committee_of=self.committee_of, naming=self._naming)
 
