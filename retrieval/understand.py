@@ -9,7 +9,7 @@ from typing import Literal
 
 from ingest.models import Chunk
 from ingest.registry import KNOWN_ADMINISTRATIONS, aliases_for, reports_mentioned
-from ingest.text import normalize_for_match
+from ingest.text import nfc, normalize_for_match
 from ingest.text.groups import ANY_GROUP_WORD, kinds_named
 from ingest.text.measures import mentions_in
 from ingest.text.names import closest, name_candidates, name_pattern, typed_threshold
@@ -81,8 +81,15 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
     q = normalize_for_match(question)
     detected = Detected()
     taken = [False] * len(q)
+    names = {alias for alias, _ in vocab.aliases}
+    # "Fokus Skärholmen", "Tyngdpunkt Farsta": a project's name, not the administration.
+    scan = q
+    for first in _within_proper_names(question):
+        if first not in names:
+            scan = re.sub(rf"(?<=\b{re.escape(first)} )\S+", lambda m: " " * len(m.group(0)),
+                          scan)
     for alias, name in vocab.aliases:
-        for m in name_pattern(alias).finditer(q):
+        for m in name_pattern(alias).finditer(scan):
             if any(taken[m.start():m.end()]):
                 continue
             for i in range(m.start(), m.end()):
@@ -91,7 +98,7 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
                 detected.administrations.append(name)
     if not detected.administrations:
         # Small typos in one-word names ("Skärholmn", "arbetsmarknadsnämden").
-        fuzzy = fuzzy_names(q, vocab)
+        fuzzy = fuzzy_names(scan, vocab)
         detected.administrations = list(dict.fromkeys(fuzzy.values()))
         detected.misspelt = list(fuzzy)
 
@@ -123,6 +130,17 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
     elif detected.administrations and not _LIST.search(q):
         detected.intent = "position" if detected.measures else "fact"
     return detected
+
+
+# A capitalised word inside the question (not its first, nor after a full stop or a
+# colon) directly before a name: with it, the name is part of another proper name.
+_CAPITALISED_BEFORE = re.compile(r"(?<=[^\s.!?:;])\s+([A-ZÅÄÖ][a-zåäö]{2,})\s+(?=[A-ZÅÄÖ])")
+
+
+def _within_proper_names(question: str) -> list[str]:
+    """The lowercased first words of the question's two-word proper names ("Fokus
+    Skärholmen"); the caller drops those that are names themselves ("… Norrmalm Södermalm")."""
+    return [m.group(1).lower() for m in _CAPITALISED_BEFORE.finditer(nfc(question))]
 
 
 def fuzzy_names(q: str, vocab: Vocabulary) -> dict[str, str]:

@@ -253,3 +253,16 @@ def test_a_common_word_names_no_report() -> None:
                  "Har Bromma skrivit en rapport för civilsamhället?",
                  "Vad säger Skärholmen i sin rapport om kunskap hos lärarna?"):
         assert reports_mentioned(text) == [], text
+
+
+@pytest.mark.parametrize(("question", "administrations"), [
+    # A district's name inside a project's name is the project, not the district.
+    ("Hur många förvaltningar nämner projektet Fokus Skärholmen?", []),
+    ("Vad skriver Farsta om Tyngdpunkt Farsta?", ["Farsta"]),
+    # Two names in a row are two administrations; a name first in the question is one.
+    ("Jämför Norrmalm Södermalm", ["Norrmalm", "Södermalm"]),
+    ("Skärholmen och lotsarna – vad säger de?", ["Skärholmen"]),
+])
+def test_a_name_inside_a_proper_name_is_no_administration(
+        vocab: Vocabulary, question: str, administrations: list[str]) -> None:
+    assert sorted(understand(question, vocab).administrations) == administrations
