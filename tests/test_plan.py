@@ -470,3 +470,21 @@ def test_silence_on_a_topic_is_silence_on_the_measure_it_means(real_service: Ser
 def test_en_or_ett_before_the_counted_noun_is_a_number(
         fake_service: Service, text: str, question: str, fits: bool) -> None:
     assert fake_service.offline.wording.fits(text, "number", question) is fits
+
+
+def test_a_dated_sentence_in_the_previous_answers_passage_answers_a_when_follow_up(
+        fake_service: Service) -> None:
+    """"När ska det vara på plats?" after an answer: a dated sentence of a passage that
+    answer cited holds the asked time though it shares no word with the follow-up."""
+    off = fake_service.offline
+    dated = next(s for s in off.statements.sentences
+                 if "2017" in s.text and off.wording.coverage(["plats"], s.text) == 0)
+    ranker, topic = off.ranker, ["plats"]
+
+    def fits(about: frozenset[str]) -> bool:
+        [e] = ranker.run([dated], query=None, topic=topic, passage_rank={}, wanted="time",
+                         question="När ska det vara på plats?", broad=True, about=about)
+        return e.fits
+
+    assert not fits(frozenset())
+    assert fits(frozenset({dated.group}))

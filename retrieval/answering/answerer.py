@@ -172,7 +172,9 @@ class OfflineAnswerer:
         # Only a follow-up that points back at what the answer said; one rewritten to a
         # question with a topic of its own ("Och Skärholmen?", "Och vad tycker de om X?")
         # is answered on that.
-        if previous and points_back(question):
+        back = frozenset(g for g in previous if g in self.groups) \
+            if previous and points_back(question) else frozenset()
+        if back:
             found = {p.id: p for p in passages}
             first = [found.get(g) or Passage(self.groups[g], 0.0)
                      for g in dict.fromkeys(previous) if g in self.groups]
@@ -181,7 +183,7 @@ class OfflineAnswerer:
         return Context(statements=statements or self.statements, groups=self.groups,
                        ranker=self.ranker, wording=self.wording, passages=passages,
                        query=self._query(question), kind_of=self.kind_of,
-                       committee_of=self.committee_of, naming=self._naming)
+                       committee_of=self.committee_of, naming=self._naming, previous=back)
 
     def _ambiguity(self, detected, statements: Statements) -> str:
         """Say so when a number names a measure in two reports, and which ones."""

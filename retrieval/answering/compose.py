@@ -97,7 +97,8 @@ class Context:
                  ranker: EvidenceRanker, wording: Wording, passages: list[Passage],
                  query: np.ndarray | None, kind_of: dict[str, str],
                  committee_of: dict[str, str],
-                 naming: Callable[[str], frozenset[tuple[str, int]]] | None = None) -> None:
+                 naming: Callable[[str], frozenset[tuple[str, int]]] | None = None,
+                 previous: frozenset[str] = frozenset()) -> None:
         self.statements = statements
         self.groups = groups
         self.ranker = ranker
@@ -107,6 +108,9 @@ class Context:
         self.kind_of = kind_of
         self.committee_of = committee_of
         self.passage_rank = {p.id: i for i, p in enumerate(passages)}
+        # The passages the previous answer cited, for a follow-up that points back at it:
+        # what "det" is about, whatever words the follow-up uses.
+        self.previous = previous
         self._cosines: np.ndarray | None = None
         # (source, start) of the sentences that name an administration, on demand.
         self._naming = naming
@@ -154,7 +158,7 @@ class Context:
                                measures=measures if measures is not None
                                else plan.topic.measures,
                                wanted=plan.answer_type, question=plan.question,
-                               broad=broad)
+                               broad=broad, about=self.previous)
 
     def continued(self, plan: QuestionPlan, picked: list[Sentence],
                   measure: MeasureKey | None = None) -> list[Sentence]:

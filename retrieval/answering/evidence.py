@@ -61,11 +61,12 @@ class EvidenceRanker:
 
     def run(self, sentences: list[Sentence], *, query: np.ndarray | None, topic: list[str],
             passage_rank: dict[str, int], measures: list[MeasureKey] | None = None,
-            wanted: AnswerType = "any", question: str = "", broad: bool = False
-            ) -> list[Evidence]:
+            wanted: AnswerType = "any", question: str = "", broad: bool = False,
+            about: frozenset[str] = frozenset()) -> list[Evidence]:
         """The sentences best first (ties in document order). `broad`: the candidates are
         a whole section or more, not one measure's text, so a fact must also match the
-        topic's words (FACT_WORDING)."""
+        topic's words (FACT_WORDING), or stand in a passage of `about` (for a follow-up, the
+        passages the previous answer cited: "När ska det vara på plats?")."""
         if not sentences:
             return []
         cos = self.meaning.cosines(sentences, query)
@@ -84,7 +85,7 @@ class EvidenceRanker:
                 - (FRAGMENT_PENALTY if _fragment(s.flat) else 0.0)
             fits = self.wording.fits(s.text, wanted, question) and (
                 not broad or wanted not in ("money", "number", "time") or not topic
-                or words >= FACT_WORDING or i in closest) and (
+                or words >= FACT_WORDING or i in closest or s.group in about) and (
                 not broad or wanted not in ("money", "number")
                 or self.wording.number_near_topic(s.text, topic)
                 or self.wording.one_counted(s.text, question))
