@@ -52,7 +52,7 @@ from retrieval.export import (
     stances_csv,
 )
 from retrieval.feedback import record
-from retrieval.followup import rewrite
+from retrieval.followup import points_back, rewrite
 from retrieval.guard import QuestionError
 from retrieval.index import BUILD_HINT, read_manifest
 from retrieval.links import (
@@ -328,9 +328,10 @@ def _ask(service: Service, question: str, controls: Controls) -> dict:
             "searched": searched if searched != question else None, "answer": None,
             "error": None, "filters": controls.filter_text, "rating": None}
     st.session_state["next_turn"] += 1
-    # A follow-up also gets the passages the previous answer cited: "det" points there.
+    # A follow-up that points back ("När ska det vara på plats?") also gets the passages
+    # the previous answer cited.
     previous = [c["id"] for c in (turns[-1]["answer"] or {}).get("citations", [])] \
-        if turns and searched != question else []
+        if turns and points_back(question) else []
     try:
         answer = service.ask(searched, filters=controls.filters, mode=controls.mode,
                              previous=previous)

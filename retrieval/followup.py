@@ -171,11 +171,10 @@ def context_part(question: str) -> str:
 
 
 def points_back(question: str) -> bool:
-    """The question, as asked after another, points back at what that answer said: it
-    was asked with the previous question as context, or still holds a word for its topic
-    ("allt det här", "en sådan bank")."""
-    return bool(context_part(question)) or bool(
-        _TOPIC_BACK.search(own_part(question).lower()))
+    """The user's own follow-up (before `rewrite`) points back at what the previous answer
+    said: it holds a word for its topic ("När ska det vara på plats?", "allt det här",
+    "en sådan bank"). "Och Skärholmen?" does not, whatever its rewritten form copies."""
+    return bool(_TOPIC_BACK.search(nfc(question).lower()))
 
 
 def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) -> str:

@@ -75,19 +75,24 @@ class Vocabulary:
                     reports.append(link.report)
                 if link.number in chunk.measure_titles:
                     self.titles[(link.report, link.number)] = chunk.measure_titles[link.number]
+        # Two-word proper names the annex writes with a name as their second word
+        # ("Fokus Skärholmen", "Tyngdpunkt Farsta"), lowercased.
+        self.proper_names: set[tuple[str, str]] = {
+            (m.group(1).lower(), m.group(2).lower())
+            for c in chunks for m in _PROPER_NAME.finditer(c.text)}
 
 
 def understand(question: str, vocab: Vocabulary) -> Detected:
     q = normalize_for_match(question)
     detected = Detected()
     taken = [False] * len(q)
-    names = {alias for alias, _ in vocab.aliases}
-    # "Fokus Skärholmen", "Tyngdpunkt Farsta": a project's name, not the administration.
+    # "Fokus Skärholmen", "Tyngdpunkt Farsta": a project's name the annex uses, not the
+    # administration ("Stadsdelsförvaltningen Skärholmen" is no name the annex has).
     scan = q
-    for first in _within_proper_names(question):
-        if first not in names:
-            scan = re.sub(rf"(?<=\b{re.escape(first)} )\S+", lambda m: " " * len(m.group(0)),
-                          scan)
+    for first, second in _PROPER_NAME.findall(nfc(question)):
+        if (first.lower(), second.lower()) in vocab.proper_names:
+            scan = re.sub(rf"(?<=\b{re.escape(first.lower())} ){re.escape(second.lower())}\b",
+                          " " * len(second), scan)
     for alias, name in vocab.aliases:
         for m in name_pattern(alias).finditer(scan):
             if any(taken[m.start():m.end()]):
@@ -132,15 +137,8 @@ def understand(question: str, vocab: Vocabulary) -> Detected:
     return detected
 
 
-# A capitalised word inside the question (not its first, nor after a full stop or a
-# colon) directly before a name: with it, the name is part of another proper name.
-_CAPITALISED_BEFORE = re.compile(r"(?<=[^\s.!?:;])\s+([A-ZÅÄÖ][a-zåäö]{2,})\s+(?=[A-ZÅÄÖ])")
-
-
-def _within_proper_names(question: str) -> list[str]:
-    """The lowercased first words of the question's two-word proper names ("Fokus
-    Skärholmen"); the caller drops those that are names themselves ("… Norrmalm Södermalm")."""
-    return [m.group(1).lower() for m in _CAPITALISED_BEFORE.finditer(nfc(question))]
+# A capitalised word inside a sentence (not its first) and the capitalised word after it.
+_PROPER_NAME = re.compile(r"(?<=[^\s.!?:;])\s+([A-ZÅÄÖ][a-zåäö]{2,})\s+(?=([A-ZÅÄÖ][\w-]+))")
 
 
 def fuzzy_names(q: str, vocab: Vocabulary) -> dict[str, str]:

@@ -802,19 +802,21 @@ def test_a_topic_no_word_of_which_is_in_the_annex_is_refused(
 def test_a_follow_up_pointing_back_ranks_the_previous_answers_passages_first(
         fake_service: Service) -> None:
     """"Varför då?" asked after an answer: the passages that answer cited come first, in
-    their order, before the search's; a question with its own topic keeps the search's."""
+    their order, before the search's; without them the search's order stands; a passage
+    the filters leave out is not added."""
     first = fake_service.ask("Vad tycker Skärholmen om åtgärd 4.1.1?")
     cited = [c.passage.id for c in first.citations]
     assert cited
     off = fake_service.offline
     back = with_context("Varför då?", first.question)
-    ctx = off.context(back, off.searcher.search(back), previous=cited)
+    result = off.searcher.search(back)
+    ctx = off.context(back, result, previous=cited)
     assert [p.id for p in ctx.passages[:len(cited)]] == cited
-    assert all(ctx.passage_rank[g] < len(cited) for g in cited)
-    own = "Vad tycker Farsta om lotsar för civilsamhället?"
-    result = off.searcher.search(own)
-    assert [p.id for p in off.context(own, result, previous=cited).passages] == [
-        p.id for p in result.passages]
+    assert ctx.previous == frozenset(cited)
+    assert [p.id for p in off.context(back, result).passages] == [p.id for p in result.passages]
+    assert off.allowed([*cited, "no such passage"], None) == cited
+    assert off.allowed(cited, Filters(administrations=["Farsta"])) == []
+    assert off.allowed(cited, Filters(administrations=["Skärholmen"])) == cited
 
 
 @pytest.mark.parametrize("previous", [

@@ -215,8 +215,11 @@ def test_followup_is_asked_after_its_question(annex: Annex,
     assert service.asked[0] == questions["A-006"].question
     assert "Södermalm" in asked["A-042"].searched and "6.4.2" in asked["A-042"].searched
     assert "Norrmalm" not in asked["A-042"].searched
-    # The follow-up also gets the passages its question's answer cited; that one none.
-    assert service.previous == [(), (f"p:{questions['A-006'].question}",)]
+    # "Och Södermalm?" points back at nothing the answer said: no passages passed.
+    assert service.previous == [(), ()]
+    back = questions["A-048"]  # "Vad vill man få reda på med det?" after A-040
+    ask_all(service, [back], questions)
+    assert service.previous[-1] == (f"p:{questions['A-040'].question}",)
 
 
 @pytest.mark.parametrize(("blind_set", "size"), [("1", 220), ("2", 200), ("3", 200)])

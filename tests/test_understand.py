@@ -262,6 +262,10 @@ def test_a_common_word_names_no_report() -> None:
     # Two names in a row are two administrations; a name first in the question is one.
     ("Jämför Norrmalm Södermalm", ["Norrmalm", "Södermalm"]),
     ("Skärholmen och lotsarna – vad säger de?", ["Skärholmen"]),
+    # Only a name the annex has: an organisation word or a title-cased verb is none.
+    ("Vad tycker Stadsdelsförvaltningen Skärholmen om lotsar?", ["Skärholmen"]),
+    ("Vad säger Stockholms Kulturförvaltning om biblioteken?", ["Kulturförvaltningen"]),
+    ("Vad Tycker Farsta om lotsar?", ["Farsta"]),
 ])
 def test_a_name_inside_a_proper_name_is_no_administration(
         vocab: Vocabulary, question: str, administrations: list[str]) -> None:

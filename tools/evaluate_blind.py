@@ -562,15 +562,15 @@ def ask_all(service, questions: Sequence[BlindQuestion], by_id: dict[str, BlindQ
             ) -> dict[str, Asked]:
     """Ask every question; a follow-up after the question it follows, completed from it
     through the same rewrite the app applies to its chat history."""
-    from retrieval.followup import rewrite
+    from retrieval.followup import points_back, rewrite
 
     asked: dict[str, Asked] = {}
 
     def ask(q: BlindQuestion, history: list[str], cited: Sequence[str] = ()) -> Asked:
         searched = rewrite(q.question, history, service.vocab)
-        # As the app does: a question read as a follow-up also gets the passages the
-        # previous answer cited.
-        previous = cited if searched != q.question else ()
+        # As the app does: a follow-up whose own words point back at the previous answer
+        # also gets the passages that answer cited.
+        previous = cited if history and points_back(q.question) else ()
         try:
             data = service.answer_dict(service.ask(searched, previous=previous))
             return Asked(q.id, q.question, searched, data)

@@ -21,7 +21,6 @@ from retrieval.answering.meaning import Meaning
 from retrieval.answering.measures import MeasureResolver
 from retrieval.answering.plan import Planner, QuestionPlan
 from retrieval.answering.wording import Wording, is_english, unknown_organisation
-from retrieval.followup import points_back
 from retrieval.guard import asks_for_something_else, clean_question
 from retrieval.search import Filters, Passage, Searcher, SearchResult
 from retrieval.statements import MeasureKey, Statements
@@ -65,8 +64,11 @@ class OfflineAnswerer:
     def answer(self, question: str, filters: Filters | None = None,
                previous: Sequence[str] = ()) -> Answer:
         """`previous`: the passages the previous answer cited, for a follow-up that points
-        back at what it said ("Ska det prövas någon annanstans också?")."""
+        back at what it said ("Ska det prövas någon annanstans också?"); the caller, who
+        has the user's own words, decides (`retrieval.followup.points_back`). Passages the
+        filters leave out are dropped."""
         statements = self.statements
+        previous = self.allowed(previous, filters)
         if filters and filters.sources:
             # A source filter: answer from that annex's sentences only.
             statements = self.statements.scoped(frozenset(filters.sources))
@@ -102,6 +104,11 @@ class OfflineAnswerer:
                       result.detected, [], notices, timings, shape=plan.shape,
                       direct=composed.direct, stances=cites.stances, quotes=cites.quotes,
                       plan=plan)
+
+    def allowed(self, passages: Sequence[str], filters: Filters | None) -> list[str]:
+        """The passage ids the index has and the filters let through."""
+        return [g for g in passages if g in self.groups
+                and (filters is None or all(filters.allows(c) for c in self.groups[g]))]
 
     # -- steps ----------------------------------------------------------------------------
     def plan(self, question: str, result: SearchResult, filters: Filters | None = None,
@@ -169,11 +176,7 @@ class OfflineAnswerer:
         """What the composers read for a question and its search result; the passages
         the previous answer cited, where given, rank first."""
         passages = result.passages
-        # Only a follow-up that points back at what the answer said; one rewritten to a
-        # question with a topic of its own ("Och Skärholmen?", "Och vad tycker de om X?")
-        # is answered on that.
-        back = frozenset(g for g in previous if g in self.groups) \
-            if previous and points_back(question) else frozenset()
+        back = frozenset(g for g in previous if g in self.groups)
         if back:
             found = {p.id: p for p in passages}
             first = [found.get(g) or Passage(self.groups[g], 0.0)

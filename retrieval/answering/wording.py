@@ -18,6 +18,7 @@ from ingest.registry import REPORTS_BY_NAME, report_spans
 from ingest.text import normalize_for_match
 from ingest.text.groups import BODY_WORDS, GROUP_WORDS
 from ingest.text.words import STOPWORDS, content_words, stem_matches, stems, words
+from retrieval.followup import own_part
 
 AnswerType = Literal["money", "number", "time", "actor", "place", "any"]
 
@@ -246,7 +247,7 @@ class Wording:
     def one_counted(self, text: str, question: str) -> bool:
         """The text says "en"/"ett" of what the question counts: "en handläggare" answers
         "Hur många handläggare …" (the article is the numeral there, nowhere else)."""
-        counted = self.counted(question) if question else None
+        counted = self.counted(own_part(question)) if question else None  # not the context's
         if not counted:
             return False
         return any(self.names_counted(m.group(1), counted)
@@ -282,9 +283,9 @@ class Wording:
         return _MEASURE_NUMBER.sub(" ", normalize_for_match(text))
 
     def fits(self, text: str, wanted: AnswerType, question: str) -> bool:
-        """A number question needs a quantity in the sentence, a time question a date.
-        (The asked noun is a topic word, so the ranking already prefers sentences that
-        have it; requiring it refused "Hur många personer …" answered by "en handläggare".)"""
+        """A number question needs a quantity in the sentence (or "en"/"ett" before the
+        counted noun: `one_counted`), a time question a date. (The asked noun is a topic
+        word, so the ranking already prefers sentences that have it.)"""
         t = self._quantities(text)
         if wanted == "number":
             return bool(_NUMBER.search(t)) or self.one_counted(text, question)

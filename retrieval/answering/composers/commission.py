@@ -81,7 +81,7 @@ def _quoted(ctx: Context, cites: Cites, key: MeasureKey, sentence: Sentence) -> 
     first = cites.quote(sentence)
     shown = copies[:COPIES_CITED]
     marks = [first.n, *(cites.cite(ctx.passage_of(c), [c]) for c in shown[1:])]
-    where = _and([f"{c.administration}s" for c in shown])
+    where = _and(list(dict.fromkeys(f"{c.administration}s" for c in shown)))
     more = f" och {len(copies) - len(shown)} till" if len(copies) > len(shown) else ""
     markers = "".join(f"[{n}]" for n in dict.fromkeys(marks))
     return f"- ”{first.text}” {markers} (återgiven i {where}{more} avsnitt)"
