@@ -323,15 +323,16 @@ def _sidebar(service: Service, settings: Settings, llm_problem: str) -> Controls
 def _ask(service: Service, question: str, controls: Controls) -> dict:
     turns: list[dict] = st.session_state["turns"]
     history = [t["searched"] or t["question"] for t in turns]
-    searched = rewrite(question, history, service.vocab)
+    last = (turns[-1]["answer"] or {}).get("citations", []) if turns else []
+    searched = rewrite(question, history, service.vocab,
+                       [c["administration"] for c in last if c.get("administration")])
     turn = {"id": st.session_state["next_turn"], "question": question,
             "searched": searched if searched != question else None, "answer": None,
             "error": None, "filters": controls.filter_text, "rating": None}
     st.session_state["next_turn"] += 1
     # A follow-up that points back ("När ska det vara på plats?") also gets the passages
     # the previous answer cited.
-    previous = [c["id"] for c in (turns[-1]["answer"] or {}).get("citations", [])] \
-        if turns and points_back(question) else []
+    previous = [c["id"] for c in last] if turns and points_back(question) else []
     try:
         answer = service.ask(searched, filters=controls.filters, mode=controls.mode,
                              previous=previous)

@@ -177,9 +177,13 @@ def points_back(question: str) -> bool:
     return bool(_TOPIC_BACK.search(nfc(question).lower()))
 
 
-def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) -> str:
+def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary,
+            answered: Sequence[str] = ()) -> str:
     """The question to search for: a follow-up completed from the latest question in
-    `history_questions` (oldest first), anything else unchanged."""
+    `history_questions` (oldest first), anything else unchanged. `answered`: the
+    administrations the latest answer cited; where they are one and that question named
+    none, "de" in the follow-up is that administration ("Finns det något annat förslag
+    som de tvivlar på?" after "Är det någon förvaltning som tvivlar på …?")."""
     if not history_questions or not question.strip():
         return question
     q = nfc(question.strip())
@@ -201,7 +205,7 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     content = [w for w in rest if w not in _FILLER and not w.isdigit()]
     topical = [w for w in content if w not in STOPWORDS]
     if not (subjects or measures):
-        resolved = _resolve_pronouns(q, previous, vocab)
+        resolved = _resolve_pronouns(q, previous, vocab, answered)
         if resolved is not None:
             # "Kan de göra något åt det själva?": "det" still points at the previous
             # question's topic, which a short question does not name.
@@ -274,12 +278,15 @@ def rewrite(question: str, history_questions: Sequence[str], vocab: Vocabulary) 
     return out
 
 
-def _resolve_pronouns(q: str, previous: str, vocab: Vocabulary) -> str | None:
+def _resolve_pronouns(q: str, previous: str, vocab: Vocabulary,
+                      answered: Sequence[str] = ()) -> str | None:
     """A question that names nobody but says "de"/"dem"/"deras" of the administrations
     the previous question named, or "den åtgärden" of its measure, is about them: the
     words are put in ("Har de provat mentorskap?" after a question on Hässelby-Vällingby
     becomes "Har Hässelby-Vällingby provat mentorskap?"). None when neither applies."""
     admins = [m.base for m in subject_mentions(previous, vocab) if m.kind == "admin"]
+    if not admins and len(set(answered)) == 1:
+        admins = [answered[0]]  # the one administration the answer was about
     numbers = [m.text for m in measure_mentions(previous)]
     out = q
     if admins:

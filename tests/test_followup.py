@@ -286,3 +286,18 @@ def test_frames_names_and_reports_of_a_follow_up(vocab: Vocabulary, question: st
 ])
 def test_points_back_at_the_previous_answer(question: str, back: bool) -> None:
     assert points_back(question) is back
+
+
+def test_de_is_the_one_administration_the_previous_answer_cited(vocab: Vocabulary) -> None:
+    """The previous question named nobody; its answer cited one administration: "de" is
+    that one. Two cited: "de" stays unresolved (which one is meant is not known)."""
+    previous = "Vilken förvaltning planerar att utse pilotskolor?"
+    question = "Har de provat mentorskap?"
+    one = rewrite(question, [previous], vocab, ["Utbildningsförvaltningen"])
+    assert one.startswith("Har Utbildningsförvaltningen provat mentorskap")
+    two = rewrite(question, [previous], vocab, ["Utbildningsförvaltningen", "Farsta"])
+    assert "Utbildningsförvaltningen" not in two and "Farsta" not in two
+    # A previous question that named its administration keeps it.
+    named = rewrite(question, ["Planerar Farsta pilotskolor?"], vocab,
+                    ["Utbildningsförvaltningen"])
+    assert named.startswith("Har Farsta provat mentorskap")

@@ -566,8 +566,9 @@ def ask_all(service, questions: Sequence[BlindQuestion], by_id: dict[str, BlindQ
 
     asked: dict[str, Asked] = {}
 
-    def ask(q: BlindQuestion, history: list[str], cited: Sequence[str] = ()) -> Asked:
-        searched = rewrite(q.question, history, service.vocab)
+    def ask(q: BlindQuestion, history: list[str], cited: Sequence[str] = (),
+            answered: Sequence[str] = ()) -> Asked:
+        searched = rewrite(q.question, history, service.vocab, answered)
         # As the app does: a follow-up whose own words point back at the previous answer
         # also gets the passages that answer cited.
         previous = cited if history and points_back(q.question) else ()
@@ -581,11 +582,14 @@ def ask_all(service, questions: Sequence[BlindQuestion], by_id: dict[str, BlindQ
     for q in questions:
         history: list[str] = []
         cited: list[str] = []
+        answered: list[str] = []
         if q.followup_of:
             parent = asked.get(q.followup_of) or ask(by_id[q.followup_of], [])
             history = [parent.searched]
-            cited = [c["id"] for c in parent.answer.get("citations") or []]
-        asked[q.id] = ask(q, history, cited)
+            citations = parent.answer.get("citations") or []
+            cited = [c["id"] for c in citations]
+            answered = [c["administration"] for c in citations if c.get("administration")]
+        asked[q.id] = ask(q, history, cited, answered)
     return asked
 
 
