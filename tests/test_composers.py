@@ -798,6 +798,14 @@ def test_a_topic_no_word_of_which_is_in_the_annex_is_refused(
     check_grounded(real_service.ask(answered))
 
 
+@pytest.mark.slow
+def test_a_misspelt_word_the_annex_has_is_no_reason_to_refuse(real_service: Service) -> None:
+    """"sysselsätning" is the annex's "sysselsättning" with a typo: a topic word it has."""
+    a = real_service.ask("Hur många stadsdelar tar upp sysselsätningen i sina svar?")
+    assert a.plan is not None and a.plan.shape != "not_in_annex", a.answer
+    assert real_service.offline.wording.known_share(a.plan.topic.words) == 0.0
+
+
 # -- follow-ups -------------------------------------------------------------------------------
 def test_a_follow_up_pointing_back_ranks_the_previous_answers_passages_first(
         fake_service: Service) -> None:

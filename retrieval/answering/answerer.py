@@ -141,9 +141,11 @@ class OfflineAnswerer:
             plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"
         elif not plan.english and plan.topic.words and plan.shape not in _NO_TOPIC \
                 and plan.topic.measures_by in ("meaning", "none") \
-                and self.wording.known_share(plan.topic.words) == 0.0:
+                and self.wording.known_share(plan.topic.words) == 0.0 \
+                and not any(self.wording.misspelt_known(w) for w in plan.topic.words):
             # No word of the topic occurs in the annex, not even as part of a compound
-            # ("hemlösheten"): meaning alone would answer on the closest measure.
+            # ("hemlösheten") or misspelt ("sysselsätning"): meaning alone would answer on
+            # the closest measure.
             plan.shape = "not_in_annex"
             plan.reason = "bilagan använder inget av frågans ord för det den gäller"
         if filters and filters.administrations:

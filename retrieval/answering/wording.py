@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 from ingest.registry import REPORTS_BY_NAME, report_spans
 from ingest.text import normalize_for_match
 from ingest.text.groups import BODY_WORDS, GROUP_WORDS
+from ingest.text.names import closest, typed_threshold
 from ingest.text.words import STOPWORDS, content_words, stem_matches, stems, words
 from retrieval.followup import own_part
 
@@ -273,6 +274,12 @@ class Wording:
             return True
         return any(word[:c] in self.idf for c in range(5, len(word) - 2)) or any(
             word[c:] in self.idf for c in range(2, len(word) - 4))
+
+    def misspelt_known(self, word: str) -> bool:
+        """A word of five letters or more that the annex has with a typo's difference
+        ("sysselsätning", "mentorskp"). Slow (every word of the annex): for rare checks."""
+        return len(word) >= 5 and closest(word, ((t, t) for t in self.idf),
+                                          typed_threshold(word), max_length_gap=2) is not None
 
     def known(self, topic: list[str]) -> list[str]:
         return [t for t in topic if self.is_known(t)]
