@@ -806,6 +806,23 @@ def test_a_misspelt_word_the_annex_has_is_no_reason_to_refuse(real_service: Serv
     assert real_service.offline.wording.known_share(a.plan.topic.words) == 0.0
 
 
+@pytest.mark.slow
+def test_a_compare_on_a_measure_found_by_meaning_shows_each_on_that_measure(
+        real_service: Service) -> None:
+    """Both named administrations address the measure the question means: each is shown
+    on it (its stance on it stated), not on its own closest text."""
+    # A development-half question (set 2, G-001): without the pin each stood on its own.
+    a = real_service.ask("Hur skiljer sig Älvsjö och Enskede-Årsta-Vantör i synen på att "
+                         "stadsdelarna ska ha egna kontaktpersoner som hjälper föreningar och "
+                         "ideella grupper att hitta rätt i staden?")
+    check_grounded(a)
+    assert a.plan is not None and a.shape == "compare"
+    assert a.plan.topic.measures_by == "meaning"
+    key = a.plan.topic.measures[0]
+    assert {(s.administration, s.report, s.measure) for s in a.stances} == {
+        (admin, *key) for admin in ("Älvsjö", "Enskede-Årsta-Vantör")}
+
+
 # -- follow-ups -------------------------------------------------------------------------------
 def test_a_follow_up_pointing_back_ranks_the_previous_answers_passages_first(
         fake_service: Service) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from retrieval.answering.compose import Composed, Context, Refusal
 from retrieval.answering.composers.position import position_lines
 from retrieval.answering.plan import QuestionPlan
@@ -14,9 +16,12 @@ class CompareComposer:
         cites = ctx.cites()
         parts: list[str] = []
         summary: list[str] = []
+        pinned = _pinned(plan, ctx)
         for admin in plan.scope.administrations:
             # The others named are the closest text by design: no gap against them.
-            lines = position_lines(plan, ctx, admin, cites, gap=False)
+            on = pinned if pinned is not None and plan.topic.measures[0] in ctx.addressed(admin) \
+                else plan
+            lines = position_lines(on, ctx, admin, cites, gap=False)
             if isinstance(lines, Refusal):
                 parts.append(f"**{admin}**: {lines.reason}.")
                 summary.append(f"{admin}: tar inte upp frågan")
@@ -31,3 +36,15 @@ class CompareComposer:
             return Refusal("ingen av förvaltningarna tar upp frågan")
         direct = "; ".join(summary) + "."
         return Composed("Jämförelse: " + direct + "\n\n" + "\n\n".join(parts), direct, cites)
+
+
+def _pinned(plan: QuestionPlan, ctx: Context) -> QuestionPlan | None:
+    """A measure found by meaning that two or more of the named administrations address is
+    the one they are compared on: each is shown on it, not on its own closest text."""
+    if plan.topic.measures_by != "meaning" or len(plan.topic.measures) != 1:
+        return None
+    key = plan.topic.measures[0]
+    if sum(key in ctx.addressed(a) for a in plan.scope.administrations) < 2:
+        return None
+    topic = dataclasses.replace(plan.topic, measures_by="title")
+    return dataclasses.replace(plan, topic=topic)
