@@ -529,6 +529,24 @@ def test_profile_quotes_what_the_measure_lines_left_out(fake_service: Service) -
     assert {q.passage_id for q in in_more} <= {q.passage_id for q in in_measures}
 
 
+@pytest.mark.slow
+def test_a_profiles_general_remarks_quote_no_heading(real_service: Service) -> None:
+    """The general remarks and what the measure lines left out quote sentences, never a
+    heading or a list's lead-in ("Stockholms stad och civilsamhället.")."""
+    from retrieval.answering.evidence import fragment
+
+    quoted = 0
+    for admin in ("Kulturförvaltningen", "Farsta", "Skärholmen", "Arbetsmarknadsförvaltningen"):
+        a = real_service.ask(f"Sammanfatta vad {admin} skriver.")
+        assert a.shape == "profile", a.answer
+        rest = a.answer.split("**Per åtgärd:**", 1)[-1].split("**Allmänt**", 1)[-1]
+        for q in a.quotes:
+            if f"”{q.text}”" in rest and "**Allmänt**" in a.answer:
+                quoted += 1
+                assert not fragment(q.text), (admin, q.text)
+    assert quoted
+
+
 # -- inverse ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(("question", "admin", "stance"), [
     ("Vilka av kommissionens förslag är arbetsmarknadsnämnden tveksam till?", AMF, TVEKSAM),

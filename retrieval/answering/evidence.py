@@ -82,7 +82,7 @@ class EvidenceRanker:
             score = float(c) + WORDING * words \
                 + (PASSAGE / (1 + rank) if rank is not None else 0.0) \
                 + (ON_MEASURE if wanted_measures & set(s.measures) else 0.0) \
-                - (FRAGMENT_PENALTY if _fragment(s.flat) else 0.0)
+                - (FRAGMENT_PENALTY if fragment(s.flat) else 0.0)
             fits = self.wording.fits(s.text, wanted, question) and (
                 not broad or wanted not in ("money", "number", "time") or not topic
                 or words >= FACT_WORDING or i in closest or s.group in about) and (
@@ -94,5 +94,6 @@ class EvidenceRanker:
         return [out[i] for i in order]
 
 
-def _fragment(text: str) -> bool:
+def fragment(text: str) -> bool:
+    """A heading or a list's lead-in ("Stockholms stad och civilsamhället.", "… följande:")."""
     return text.rstrip().endswith(":") or len(text.split()) < FRAGMENT_WORDS

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from retrieval.answering.compose import Composed, Context, Refusal, quote_lines
+from retrieval.answering.evidence import fragment
 from retrieval.answering.plan import QuestionPlan
 from retrieval.stance import NEUTRAL
 
@@ -50,8 +51,9 @@ class ProfileComposer:
         quoted = {(s.source, s.start) for c in cites.items for s in c.sentences}
         general, left = [], []
         for group in dict.fromkeys(s.group for s in own):
+            # A heading or a list's lead-in says nothing of its own.
             said = sorted((s for s in statements.of_group(group)
-                           if (s.source, s.start) not in quoted),
+                           if (s.source, s.start) not in quoted and not fragment(s.flat)),
                           key=lambda s: -ctx.wording.information(s.text))
             if group in cited:
                 left.extend(said[:PER_PASSAGE])
