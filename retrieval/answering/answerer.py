@@ -141,13 +141,14 @@ class OfflineAnswerer:
             plan.reason = "bilagan har ingen skrivelse från den organisation frågan gäller"
         elif not plan.english and plan.topic.words and plan.shape not in _NO_TOPIC \
                 and plan.topic.measures_by in ("meaning", "none") \
-                and self.wording.known_share(plan.topic.words) == 0.0 \
-                and not any(self.wording.misspelt_known(w) for w in plan.topic.words):
+                and self.wording.known_share(plan.topic.words) == 0.0:
             # No word of the topic occurs in the annex, not even as part of a compound
-            # ("hemlösheten") or misspelt ("sysselsätning"): meaning alone would answer on
-            # the closest measure.
+            # ("hemlösheten"): meaning alone would answer on the closest measure. A word
+            # the annex has with a typo's difference ("sysselsätning") is offered.
+            near = [c for w in plan.topic.words if (c := self.wording.misspelt_known(w))]
             plan.shape = "not_in_annex"
-            plan.reason = "bilagan använder inget av frågans ord för det den gäller"
+            plan.reason = "bilagan använder inget av frågans ord för det den gäller" + (
+                f" (menade du ”{near[0]}”?)" if near else "")
         if filters and filters.administrations:
             plan.scope.only = list(filters.administrations)
             outside = [a for a in plan.scope.administrations if a not in filters.administrations]

@@ -275,11 +275,13 @@ class Wording:
         return any(word[:c] in self.idf for c in range(5, len(word) - 2)) or any(
             word[c:] in self.idf for c in range(2, len(word) - 4))
 
-    def misspelt_known(self, word: str) -> bool:
-        """A word of five letters or more that the annex has with a typo's difference
-        ("sysselsätning", "mentorskp"). Slow (every word of the annex): for rare checks."""
-        return len(word) >= 5 and closest(word, ((t, t) for t in self.idf),
-                                          typed_threshold(word), max_length_gap=2) is not None
+    def misspelt_known(self, word: str) -> str | None:
+        """The annex's word that a word of five letters or more is with a typo's difference
+        ("sysselsätning": "sysselsättning"). Slow (every word of the annex): for rare checks."""
+        if len(word) < 5:
+            return None
+        return closest(word, ((t, t) for t in self.idf), typed_threshold(word),
+                       max_length_gap=2)
 
     def known(self, topic: list[str]) -> list[str]:
         return [t for t in topic if self.is_known(t)]
