@@ -14,17 +14,17 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 19, set 2: round 13, set 3: round 6;
+# Measured on each dev half at the final code (set 1: round 21, set 2: round 15, set 3: round 8;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
-    "1": {"evidence_cited": 0.958, "evidence_recall": 0.846, "fact_stated": 0.726,
+    "1": {"evidence_cited": 0.958, "evidence_recall": 0.861, "fact_stated": 0.737,
           "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.865},
-    "2": {"evidence_cited": 0.854, "evidence_recall": 0.875, "fact_stated": 0.629,
+    "2": {"evidence_cited": 0.865, "evidence_recall": 0.875, "fact_stated": 0.618,
           "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.857},
-    "3": {"evidence_cited": 0.802, "evidence_recall": 0.868, "fact_stated": 0.568,
-          "correct_refusal": 0.800, "no_statement_ok": 1.0, "shape_ok": 0.842},
+    "3": {"evidence_cited": 0.877, "evidence_recall": 0.889, "fact_stated": 0.617,
+          "correct_refusal": 0.85, "no_statement_ok": 1.0, "shape_ok": 0.842},
 }
-DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011, "3": 0.099}
+DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011, "3": 0.049}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
 # the floor is one question below the measured value).
 DEV_PER_SHAPE = {
@@ -53,12 +53,12 @@ DEV_PER_SHAPE = {
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
-        "followup": {"evidence_cited": 0.762, "fact_stated": 0.619},
+        "followup": {"evidence_cited": 0.81, "fact_stated": 0.619},
         "not_in_annex": {"correct_refusal": 0.833},
     },
     "3": {
         "position": {"evidence_cited": 0.692, "fact_stated": 0.385},
-        "fact": {"evidence_cited": 0.786, "fact_stated": 0.571},
+        "fact": {"evidence_cited": 0.929, "fact_stated": 0.714},
         "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.8},
         "count": {"fact_stated": 0.667, "shape_ok": 0.667},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
@@ -66,9 +66,9 @@ DEV_PER_SHAPE = {
         "inverse": {"evidence_cited": 1.0, "fact_stated": 0.75},
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
-        "commission_text": {"evidence_cited": 0.5, "fact_stated": 1.0},
-        "followup": {"evidence_cited": 0.76, "fact_stated": 0.56},
-        "not_in_annex": {"correct_refusal": 0.8},
+        "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
+        "followup": {"evidence_cited": 0.84, "fact_stated": 0.6},
+        "not_in_annex": {"correct_refusal": 0.85},
     },
 }
 
