@@ -506,10 +506,15 @@ def test_profile_covers_every_measure_and_every_passage(fake_service: Service,
     if keys:
         m = re.search(r"tar upp (\d+) åtgärder", a.answer.splitlines()[0])
         assert m and int(m.group(1)) == len(keys), a.answer.splitlines()[0]
+    # A passage that is only a heading ("Stockholms stad och civilsamhället.") has
+    # nothing to cite.
+    from retrieval.answering.evidence import fragment
+
     groups = {s.group for s in statements.of_administration(admin)}
+    said = {s.group for s in statements.of_administration(admin) if not fragment(s.flat)}
     cited = {c.passage.id for c in a.citations}
     assert cited <= groups
-    assert groups <= cited, f"{len(groups - cited)} of {len(groups)} passages never cited"
+    assert said <= cited, f"{len(said - cited)} of {len(said)} passages never cited"
 
 
 def test_profile_quotes_what_the_measure_lines_left_out(fake_service: Service) -> None:

@@ -46,5 +46,9 @@ def _pinned(plan: QuestionPlan, ctx: Context) -> QuestionPlan | None:
     key = plan.topic.measures[0]
     if sum(key in ctx.addressed(a) for a in plan.scope.administrations) < 2:
         return None
+    if plan.topic.annex_measure not in (None, key):
+        # Across the annex the question means another measure ("praktikbanken", 6.3.3):
+        # the closest the named ones address is no reason to show their stances on it.
+        return None
     topic = dataclasses.replace(plan.topic, measures_by="title")
     return dataclasses.replace(plan, topic=topic)
