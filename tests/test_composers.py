@@ -11,6 +11,7 @@ retrieval does not decide it; such structure-only checks run on the hash-embedde
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import replace
@@ -1120,3 +1121,42 @@ def test_a_next_sentence_off_the_subject_or_the_measure_is_not_quoted(
             if key not in after.measures:
                 assert ctx.continued(plan, [s], key) == [s]
     assert joined and off_topic  # both cases occur
+
+
+def test_a_commission_line_in_many_sections_cites_three_and_counts_the_rest(
+        fake_service: Service) -> None:
+    """The cap on cited copies (the real annex reprints a line at most twice): the first
+    COPIES_CITED sections are cited, each once, the others counted; a section named once."""
+    from retrieval.answering.composers import commission as C
+
+    off = fake_service.offline
+    q = "Vem är ansvarig för åtgärd 4.1.1?"
+    result = off.searcher.search(q)
+    ctx = off.context(q, result)
+    key, lines = next(iter(ctx.statements.commission.items()))
+    line = lines[0]
+    # Copies: the same text in four other administrations' sections, the first of them
+    # listed twice (as a section holding it in two sentences would be).
+    firsts = {}
+    for x in ctx.statements.sentences:
+        if x.administration != line.administration:
+            firsts.setdefault(x.administration, x)
+    others = [dataclasses.replace(o, text=line.text) for o in list(firsts.values())[:4]]
+    copies = [line, others[0], others[0], *others[1:]]
+
+    class Copies:
+        def __getattr__(self, name):
+            return getattr(ctx.statements, name)
+
+        def copies_of(self, k, sentence):
+            return copies
+
+    ctx.statements = Copies()
+    cites = ctx.cites()
+    rendered = C._quoted(ctx, cites, key, line)
+    # The first three copies are the line, and the first other section twice: two
+    # citations, two sections named, the three other sections counted.
+    assert C.COPIES_CITED == 3 and len(cites.items) == 2
+    assert rendered.count("[") == 2
+    assert rendered.endswith(f"(återgiven i {line.administration}s, "
+                             f"{others[0].administration}s och 3 till avsnitt)"), rendered

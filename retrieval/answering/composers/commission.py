@@ -81,10 +81,11 @@ def _quoted(ctx: Context, cites: Cites, key: MeasureKey, sentence: Sentence) -> 
     first = cites.quote(sentence)
     shown = copies[:COPIES_CITED]
     marks = [first.n, *(cites.cite(ctx.passage_of(c), [c]) for c in shown[1:])]
-    where = _and(list(dict.fromkeys(f"{c.administration}s" for c in shown)))
-    more = f" och {len(copies) - len(shown)} till" if len(copies) > len(shown) else ""
+    named = list(dict.fromkeys(f"{c.administration}s" for c in shown))
+    rest = {c.administration for c in copies[COPIES_CITED:]} - {c.administration for c in shown}
+    where = f"{', '.join(named)} och {len(rest)} till" if rest else _and(named)
     markers = "".join(f"[{n}]" for n in dict.fromkeys(marks))
-    return f"- ”{first.text}” {markers} (återgiven i {where}{more} avsnitt)"
+    return f"- ”{first.text}” {markers} (återgiven i {where} avsnitt)"
 
 
 def _and(names: list[str]) -> str:
