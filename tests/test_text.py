@@ -108,3 +108,21 @@ def test_a_compound_part_counts_only_after_a_real_first_part() -> None:
         pytest.approx(PARTIAL)
     assert wording.coverage(["bostäd"], "De tre städerna samarbetar.") == 0.0
     assert wording.coverage(["bostäd"], "Nya bostäder byggs.") == 1.0
+
+
+def test_information_counts_only_words_few_sections_use() -> None:
+    """A summary's "says most": a sentence of words every administration writes says
+    nothing particular (0); a post or a sum only one section names weighs; without
+    sections every word counts."""
+    from retrieval.answering.wording import PARTICULAR, Wording
+
+    common = "Förvaltningen arbetar vidare med rapportens rekommendationer."
+    own = "En demokratisamordnare har anställts för 5 miljoner kronor."
+    sections = {f"Förvaltning {i}": [common] for i in range(PARTICULAR + 2)}
+    sections["Förvaltning 0"] = [common, own]
+    texts = [t for v in sections.values() for t in v]
+    wording = Wording(texts, set(), sections)
+    assert wording.information(common) == 0.0
+    assert wording.information(own) > 0.0
+    plain = Wording(texts, set())
+    assert plain.information(common) > 0.0

@@ -46,7 +46,10 @@ class OfflineAnswerer:
         self.alias_words = {w for alias, _ in searcher.vocab.aliases for w in alias.split()}
         texts = [s.text for s in statements.sentences]
         texts += [s.text for v in statements.commission.values() for s in v]
-        self.wording = Wording(texts, self.alias_words)
+        sections: dict[str, list[str]] = {}
+        for s in statements.sentences:
+            sections.setdefault(s.administration, []).append(s.text)
+        self.wording = Wording(texts, self.alias_words, sections)
         self.meaning = Meaning(self.index.sentence_vectors)
         self.ranker = EvidenceRanker(self.meaning, self.wording)
         self.resolver = MeasureResolver(statements, self.wording, self.meaning)

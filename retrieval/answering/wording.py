@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -129,10 +129,15 @@ def match_tokens(text: str) -> set[str]:
     return out
 
 
+# A word of at most this many sections is particular to them (31 administrations).
+PARTICULAR = 3
+
+
 class Wording:
     """IDF-weighted topic coverage over a corpus of sentences."""
 
-    def __init__(self, texts: list[str], extra_stopwords: set[str]) -> None:
+    def __init__(self, texts: list[str], extra_stopwords: set[str],
+                 sections: Mapping[str, Iterable[str]] | None = None) -> None:
         df: Counter[str] = Counter()
         self._tokens: dict[str, set[str]] = {}
         for text in texts:
@@ -143,6 +148,11 @@ class Wording:
         self.max_idf = math.log(1 + n)
         self._n = n
         self._extra = extra_stopwords
+        # In how many sections (administrations) each token occurs: a word most of them
+        # use ("förvaltningen", "kommissionens arbete") says nothing particular to one.
+        self.spread: Counter[str] = Counter()
+        for texts_of_one in (sections or {}).values():
+            self.spread.update(set().union(*(self.tokens(t) for t in texts_of_one)))
         # A topic word against one text gives the same answer for every question that
         # asks it: measures are scored against every question, twice for a compare.
         self._held = lru_cache(maxsize=1 << 18)(self._held_uncached)
@@ -206,9 +216,18 @@ class Wording:
                    for t in self.tokens(a) & self.tokens(b))
 
     def information(self, text: str) -> float:
-        """How much a sentence says: the IDF mass of its words (names, numbers and rare
-        terms weigh most). A summary quotes the sentences that say most."""
-        return sum(self.idf.get(t, self.max_idf) for t in self.tokens(text))
+        """How much a sentence says that few others say: the IDF mass of its words that
+        at most PARTICULAR sections use (names, numbers, posts and projects of its own).
+        A summary quotes the sentences that say most; one that only restates what most
+        administrations write ("Delrapport från Kommissionen …") scores 0. Without sections,
+        every word counts. On the blind sets' development halves (17 profile questions)
+        the profiles stated the key's facts for 7 with every word counted; with at most
+        2, 3, 4, 5, 6 sections for 11, 12, 9, 10, 9; with the IDF over sections instead
+        of sentences for 9."""
+        tokens = self.tokens(text)
+        if self.spread:
+            tokens = {t for t in tokens if self.spread[t] <= PARTICULAR}
+        return sum(self.idf.get(t, self.max_idf) for t in tokens)
 
     def number_near_topic(self, text: str, topic: list[str], reach: int = 4) -> bool:
         """Some number in the text stands within `reach` content words of a topic word:
