@@ -42,6 +42,21 @@ def test_abbreviations_in_the_annex_do_not_end_a_sentence(annex_text: str, phras
     assert ending in _sentence_holding(annex_text, phrase)
 
 
+@pytest.mark.parametrize(("phrase", "ending"), [
+    # sentencex takes "med." and "etc." for abbreviations that never end a sentence.
+    ("man kommer i kontakt med.", "kommer i kontakt med."),
+    ("föreningsliv, näringsliv, etc.", "näringsliv, etc."),
+])
+def test_a_full_stop_sentencex_leaves_ends_the_sentence(annex_text: str, phrase: str,
+                                                        ending: str) -> None:
+    assert _sentence_holding(annex_text, phrase).endswith(ending)
+
+
+def test_a_full_stop_inside_a_quoted_title_does_not_cut() -> None:
+    text = 'Rapporterna "Uppväxt och utbildning. En skola där alla ska lyckas" samt fler.'
+    assert sentences(text) == [text]
+
+
 def test_swedish_abbreviations_and_bullets() -> None:
     text = ("Det kostar ca 3 mnkr m.m. och mer. Vi ser t.ex. Lotsar och bl.a. Community "
             "Center. Följande:\n• En punkt\n• Två. Tre")

@@ -77,11 +77,29 @@ def ends_sentence(text: str) -> bool:
     return not (last and last.group(1).lower() in NON_FINAL_ABBREVIATIONS)
 
 
+# sentencex leaves some full stops uncut: after a word it takes for an abbreviation
+# ("i kontakt med. Stadsdelsnämnden …", "föreningsliv, etc. Det bör …") and, in some
+# paragraphs, after a plain word ("… den nya översiktsplanen. Samarbetet kommer …"). A
+# lower-case word of two letters or more without an inner dot, a full stop, and a capital
+# starting a word is a boundary too, except inside a quoted title ("Uppväxt och
+# utbildning. En skola där alla ska lyckas").
+_MISSED_STOP = re.compile(r"(?<![\w.])([a-zåäöé]{2,})\.\s+(?=[A-ZÅÄÖÉ][a-zåäöé])")
+_QUOTES = re.compile(r"[\"”“]")
+
+
+def _missed(piece: str) -> list[int]:
+    return [m.end() for m in _MISSED_STOP.finditer(piece)
+            if m.group(1) not in NON_FINAL_ABBREVIATIONS
+            and f"{m.group(1)}." not in NON_FINAL_ABBREVIATIONS
+            and len(_QUOTES.findall(piece, 0, m.start())) % 2 == 0]
+
+
 def _segment(text: str, start: int, end: int) -> list[tuple[int, int]]:
     piece = text[start:end]
     if not piece.strip():
         return []
-    cuts = [c for c in _boundaries(piece) if _is_boundary(piece, c)]
+    cuts = sorted({c for c in _boundaries(piece) if _is_boundary(piece, c)}
+                  | set(_missed(piece)))
     out: list[tuple[int, int]] = []
     prev = 0
     for c in [*cuts, len(piece)]:
