@@ -16,7 +16,7 @@ from ingest.text import normalize_for_match
 from retrieval.answer import NOT_IN_ANNEX, Answer
 from retrieval.answering.compose import Composed, Context, Refusal
 from retrieval.answering.composers import COMPOSERS
-from retrieval.answering.evidence import EvidenceRanker
+from retrieval.answering.evidence import EvidenceRanker, template_sentences
 from retrieval.answering.meaning import Meaning
 from retrieval.answering.measures import MeasureResolver
 from retrieval.answering.plan import Planner, QuestionPlan
@@ -51,7 +51,8 @@ class OfflineAnswerer:
             sections.setdefault(s.administration, []).append(s.text)
         self.wording = Wording(texts, self.alias_words, sections)
         self.meaning = Meaning(self.index.sentence_vectors)
-        self.ranker = EvidenceRanker(self.meaning, self.wording)
+        self.ranker = EvidenceRanker(self.meaning, self.wording,
+                                     template_sentences(statements.sentences, self.meaning))
         self.resolver = MeasureResolver(statements, self.wording, self.meaning)
         self.kind_of = searcher.vocab.kind_of
         self.committee_of: dict[str, str] = {}

@@ -52,9 +52,12 @@ class ProfileComposer:
         general, left = [], []
         for group in dict.fromkeys(s.group for s in own):
             # A heading or a list's lead-in says nothing of its own.
-            # One that says nothing particular to this administration is no summary's.
+            # One that says nothing particular to this administration, or is the annex's
+            # template text introducing the reports, is no summary's.
+            template = ctx.ranker.template
             said = sorted((s for s in statements.of_group(group)
                            if (s.source, s.start) not in quoted and not fragment(s.flat)
+                           and (s.source, s.start) not in template
                            and ctx.wording.information(s.text) > 0),
                           key=lambda s: -ctx.wording.information(s.text))
             if group in cited:
