@@ -14,17 +14,17 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 22, set 2: round 16, set 3: round 9;
+# Measured on each dev half at the final code (set 1: round 23, set 2: round 17, set 3: round 10;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
-    "1": {"evidence_cited": 0.958, "evidence_recall": 0.861, "fact_stated": 0.737,
+    "1": {"evidence_cited": 0.958, "evidence_recall": 0.861, "fact_stated": 0.747,
           "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.865},
-    "2": {"evidence_cited": 0.865, "evidence_recall": 0.875, "fact_stated": 0.618,
+    "2": {"evidence_cited": 0.865, "evidence_recall": 0.875, "fact_stated": 0.64,
           "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.857},
     "3": {"evidence_cited": 0.877, "evidence_recall": 0.889, "fact_stated": 0.617,
           "correct_refusal": 0.85, "no_statement_ok": 1.0, "shape_ok": 0.842},
 }
-DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011, "3": 0.049}
+DEV_FALSE_REFUSALS = {"1": 0.021, "2": 0.011, "3": 0.049}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
 # the floor is one question below the measured value).
 DEV_PER_SHAPE = {
@@ -34,12 +34,12 @@ DEV_PER_SHAPE = {
         "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.556},
         "count": {"fact_stated": 0.857, "shape_ok": 0.857},
         "compare": {"evidence_cited": 0.857, "shape_ok": 1.0},
-        "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.143},
+        "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.429},
         "inverse": {"evidence_cited": 1.0, "fact_stated": 1.0},
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
-        "followup": {"evidence_cited": 0.909, "fact_stated": 0.727},
+        "followup": {"evidence_cited": 0.909, "fact_stated": 0.636},
         "not_in_annex": {"correct_refusal": 0.938},
     },
     "2": {
@@ -48,12 +48,12 @@ DEV_PER_SHAPE = {
         "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.5},
         "count": {"fact_stated": 0.8, "shape_ok": 0.8},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
-        "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.5},
+        "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 1.0},
         "inverse": {"evidence_cited": 1.0, "fact_stated": 0.8},
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
-        "followup": {"evidence_cited": 0.81, "fact_stated": 0.619},
+        "followup": {"evidence_cited": 0.81, "fact_stated": 0.571},
         "not_in_annex": {"correct_refusal": 0.833},
     },
     "3": {
