@@ -135,7 +135,7 @@ def _split(layout: Layout, start: int, end: int, segments: list[Segment],
     """Cut [start, end) into spans within the budget, preferring role boundaries."""
     if _size(start, end) <= max_chars:
         return [(start, end)]
-    text = layout.text
+    text = layout.unmarked  # a page break is no sentence start
     segment_starts = {s.start for s in segments if start < s.start < end}
     sentence_starts = {a for a, _ in sentence_spans(text, start, end, keep_bullets=True)} - {start}
     cuts = sorted(segment_starts | sentence_starts)

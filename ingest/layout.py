@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from ingest.registry import GROUP_HEADINGS, KnownAdministration, find_known
 from ingest.source import SourceText
@@ -45,6 +46,17 @@ class Layout:
             else:
                 hi = mid - 1
         return lo + 1
+
+    @cached_property
+    def unmarked(self) -> str:
+        """The text with every page-marker line blanked (same length, same offsets): what
+        sentences are cut from, so that "… när i tid", the page marker "39 (44)" and
+        "dessa bör ske." stay one sentence across the page break."""
+        chars = list(self.text)
+        for number in self.markers:
+            line = self.lines[number - 1]
+            chars[line.start:line.end] = " " * (line.end - line.start)
+        return "".join(chars)
 
     def content(self, start: int, end: int) -> str:
         """Document text in [start, end) without page-marker lines, trimmed."""

@@ -41,7 +41,7 @@ def collect_sentences(chunks: list[Chunk], layouts: dict[str, Layout]) -> list[S
     for chunk in chunks:
         layout = layouts[chunk.source]
         for segment in chunk.segments:
-            for start, end in quote_spans(layout.text, segment.start, segment.end):
+            for start, end in quote_spans(layout.unmarked, segment.start, segment.end):
                 if (chunk.source, start, end) in seen:
                     continue
                 text = normalize_ws(layout.content(start, end))

@@ -287,7 +287,7 @@ def _spans(layout, chunks: list[Chunk], roles: frozenset[str]):
         for segment in chunk.segments:
             if segment.role not in roles:
                 continue
-            for start, end in quote_spans(layout.text, segment.start, segment.end):
+            for start, end in quote_spans(layout.unmarked, segment.start, segment.end):
                 text = layout.content(start, end)
                 if text:
                     yield chunk, segment, start, end, text

@@ -141,7 +141,8 @@ def check_grounded(answer: Answer) -> None:
         assert answer.citations[n - 1].passage.administration == admin, (admin, n)
     # Nothing quoted in the Markdown that the structure does not state.
     rest = answer.answer
-    for q in answer.quotes:
+    # Longest first: one quote may hold another ("Vad gäller åtgärd 6.1.1 ”Styr …” avser …").
+    for q in sorted(answer.quotes, key=lambda q: -len(q.text)):
         rest = rest.replace(f"”{q.text}”", "")
     assert not re.search(r"”\)? \[\d+\]", rest), f"an unstated quote in: {rest}"
 

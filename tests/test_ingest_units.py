@@ -211,6 +211,16 @@ def test_split_page_marker_mid_sentence() -> None:
         "Förvaltningen arbetar med lokala utvecklingsprogram och följer upp arbetet "
         "tillsammans med civilsamhället under hela planperioden.")
     assert [s.role for s in chunk.segments] == ["prose"]
+    # Sentences are cut from the text with the marker lines blanked: "(44)" starts none.
+    from ingest.layout import build_layout
+    from ingest.text.sentences import quote_spans
+
+    layout = build_layout(source(text))
+    [segment] = chunk.segments
+    cut = [normalize_ws(layout.content(a, b))
+           for a, b in quote_spans(layout.unmarked, segment.start, segment.end)]
+    assert cut == [normalize_ws(chunk.text)]
+    assert len(layout.unmarked) == len(layout.text) and "(44)" not in layout.unmarked
 
 
 def test_new_sentence_after_a_gap_is_a_new_paragraph() -> None:

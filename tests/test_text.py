@@ -52,6 +52,14 @@ def test_a_full_stop_sentencex_leaves_ends_the_sentence(annex_text: str, phrase:
     assert _sentence_holding(annex_text, phrase).endswith(ending)
 
 
+def test_a_bullet_that_starts_the_text_is_cut_off_and_its_sentences_cut() -> None:
+    # sentencex cuts nothing in a piece that starts with "•".
+    text = "• I rapporten föreslås åtgärden (åtgärd 6.2.1). I enlighet med förslaget gör vi."
+    assert sentences(text) == ["I rapporten föreslås åtgärden (åtgärd 6.2.1).",
+                               "I enlighet med förslaget gör vi."]
+    assert sentence_spans(text, keep_bullets=True)[0] == (0, text.index(")") + 2)
+
+
 def test_a_full_stop_inside_a_quoted_title_does_not_cut() -> None:
     text = 'Rapporterna "Uppväxt och utbildning. En skola där alla ska lyckas" samt fler.'
     assert sentences(text) == [text]

@@ -27,7 +27,9 @@ NON_FINAL_ABBREVIATIONS: frozenset[str] = frozenset({
     "kl.", "f.d.", "o.d.", "mnkr.", "tkr.",
 })
 _LAST_WORD = re.compile(r"(\S+)\s*$")
-_BULLET = re.compile(r"\n[ \t]*•[ \t]*")
+# A bullet at a line's start, the first line included: sentencex cuts no sentence in a
+# piece that starts with "•" ("• I rapporten föreslås … (åtgärd 6.2.1). I enlighet …").
+_BULLET = re.compile(r"(?m)^[ \t]*•[ \t]*")
 # "6.3.3." or "(4.1.2.)" end with a dot that is part of a number; sentencex sees a
 # boundary there only if a capital follows, which the lower-case rule does not catch.
 # A citation marker ("… bra. [1]") is not a start either: it belongs to what it follows.
