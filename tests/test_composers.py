@@ -1188,3 +1188,14 @@ def test_the_annex_template_is_found_and_shared_positions_are_not(real_service: 
     # A summary does not quote it.
     a = real_service.ask("Sammanfatta Enskede-Årsta-Vantörs skrivelse.")
     assert a.shape == "profile" and "I rapporterna beskrivs" not in a.answer
+
+
+def test_a_topic_answers_stance_is_set_only_by_quotes_on_what_the_best_is_about(
+        real_service: Service) -> None:
+    """Hässelby-Vällingby on watching social media (4.3.1): its quotes go on to the
+    facilitators (4.3.2, "kan vara en tillgång"), which do not set the stance shown; a
+    sentence retelling the commission ("Kommissionen föreslår …") is not quoted first."""
+    a = real_service.ask("Hur håller Hässelby-Vällingby koll på vad som sägs i sociala medier?")
+    assert a.grounded and a.plan is not None and a.plan.shape == "position"
+    assert all("tillgång" not in c.trigger for c in a.stances), a.stances
+    assert not a.quotes[0].text.startswith("Kommissionen föreslår"), a.quotes[0].text

@@ -149,3 +149,18 @@ def test_information_counts_only_words_few_sections_use() -> None:
     assert wording.information(own) > 0.0
     plain = Wording(texts, set())
     assert plain.information(common) > 0.0
+
+
+@pytest.mark.parametrize(("text", "reported"), [
+    ("Kommissionen föreslår att lokal omvärldsbevakning ska initieras.", True),
+    ("I kommissionens rapport Från delad stad till enad stad föreslås åtgärden att "
+     "samordna arbetet (åtgärd 6.2.1).", True),
+    ("Rekommendationerna innefattar att främja det lokala civilsamhället.", True),
+    ("Kommissionen föreslår lotsar, vilket förvaltningen ser positivt på.", False),
+    ("Förslaget om att utreda möjligheterna att utse facilitatorer är bra.", False),
+    ("Förvaltningen delar kommissionens bedömning.", False),
+])
+def test_a_sentence_that_retells_the_commission(text: str, reported: bool) -> None:
+    from ingest.text.reported import reports_the_commission
+
+    assert reports_the_commission(text) is reported

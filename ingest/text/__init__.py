@@ -6,7 +6,8 @@
 - `measures`: measure numbers, references and ranges;
 - `groups`: group words ("stadsdelsnämnderna") and the kinds they name;
 - `names`: whole-word and typo-tolerant name matching;
-- `placeholders`: the "Skrivelse saknas." placeholder and questions about it.
+- `placeholders`: the "Skrivelse saknas." placeholder and questions about it;
+- `reported`: sentences that retell the commission's text ("Kommissionen föreslår …").
 """
 
 from ingest.text.normalize import nfc, normalize_for_match, normalize_lines, normalize_ws

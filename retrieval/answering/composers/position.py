@@ -132,7 +132,12 @@ def position_lines(plan: QuestionPlan, ctx: Context, admin: str, cites: Cites,
         picked = ctx.continued(plan, pick(ranked, limit=QUOTES,
                                           need_fit=plan.answer_type != "any"))
         if with_stance:
-            label, trigger, reservation, _ = classify(picked)
+            # The stance of what the best sentence is about: a quote that goes on to another
+            # measure ("Neutrala samtalsledare … kan vara en tillgång", 4.3.2, after text
+            # on 4.3.1) does not set it.
+            about = set(best.measures)
+            label, trigger, reservation, _ = classify(
+                [s for s in picked if not about or not s.measures or about & set(s.measures)])
             claim = cites.stance(Stance(admin, None, None, label, trigger, reservation, None))
             lines.append(f"{ctx.who(admin)}: {claim.markdown}.")
         else:
