@@ -14,12 +14,12 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 23, set 2: round 17, set 3: round 10;
+# Measured on each dev half at the final code (set 1: round 24, set 2: round 18, set 3: round 11;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
-    "1": {"evidence_cited": 0.958, "evidence_recall": 0.861, "fact_stated": 0.747,
+    "1": {"evidence_cited": 0.958, "evidence_recall": 0.861, "fact_stated": 0.758,
           "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.865},
-    "2": {"evidence_cited": 0.865, "evidence_recall": 0.875, "fact_stated": 0.64,
+    "2": {"evidence_cited": 0.865, "evidence_recall": 0.875, "fact_stated": 0.629,
           "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.857},
     "3": {"evidence_cited": 0.877, "evidence_recall": 0.889, "fact_stated": 0.617,
           "correct_refusal": 0.85, "no_statement_ok": 1.0, "shape_ok": 0.842},
@@ -39,7 +39,7 @@ DEV_PER_SHAPE = {
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
-        "followup": {"evidence_cited": 0.909, "fact_stated": 0.636},
+        "followup": {"evidence_cited": 0.909, "fact_stated": 0.727},
         "not_in_annex": {"correct_refusal": 0.938},
     },
     "2": {
@@ -53,7 +53,7 @@ DEV_PER_SHAPE = {
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
-        "followup": {"evidence_cited": 0.81, "fact_stated": 0.571},
+        "followup": {"evidence_cited": 0.81, "fact_stated": 0.524},
         "not_in_annex": {"correct_refusal": 0.833},
     },
     "3": {
