@@ -47,6 +47,9 @@ MARGIN = 0.05
 CLEAR_MARGIN = 0.1  # mid-paragraph, how far a weak match must lead every other title
 FAINT = WORDING / 2  # a title matched this little still counts as a rival to the best
 QUOTED = 0.75  # a sentence that names a number is also about a title it nearly quotes
+# A sentence no more than this many words longer than the title it nearly quotes is that
+# title (a bullet listing the measure), not a verdict on it and others.
+TITLE_ONLY_EXTRA = 3
 _CHAPTER = re.compile(r"\b(kapitel|kapitlet|avsnitt|avsnittet)\s+\d+(\.\d+)*\b", re.IGNORECASE)
 
 
@@ -213,6 +216,14 @@ class Statements:
                 wording = self._wording(text)
                 named, strong = _worded_measures(wording, reports,
                                                  strong_only=bool(current))
+                if len(named) > 1:
+                    # One title quoted almost word for word ("• Styr forskningsnära
+                    # samverkan mot kunskapsutveckling …", 6.1.1) names that measure,
+                    # whatever other titles share its words (6.1.2's "socialt hållbar").
+                    quoted = self._titles_quoted(text, reports)
+                    if len(quoted) == 1 and quoted[0] in named and len(text.split()) <= \
+                            len(self.measures[quoted[0]].title.split()) + TITLE_ONLY_EXTRA:
+                        named = quoted
                 if current and not named:
                     # Mid-paragraph, a weaker match that no other title comes near
                     # is about that measure too ("Möjligheten att staden utser en

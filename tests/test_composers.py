@@ -1199,3 +1199,18 @@ def test_a_topic_answers_stance_is_set_only_by_quotes_on_what_the_best_is_about(
     assert a.grounded and a.plan is not None and a.plan.shape == "position"
     assert all("tillgång" not in c.trigger for c in a.stances), a.stances
     assert not a.quotes[0].text.startswith("Kommissionen föreslår"), a.quotes[0].text
+
+
+def test_a_bullet_quoting_one_title_is_about_that_measure_only(real_service: Service) -> None:
+    """Miljöförvaltningen lists the two measures it shares as bullets; the one quoting
+    6.1.1's title is not also 6.1.2's, whose title shares its "social hållbarhet"."""
+    statements = real_service.statements
+    bullets = {s.flat: {n for _, n in s.measures}
+               for s in statements.of_administration("Miljöförvaltningen")
+               if s.flat.startswith(("Styr forskningsnära", "Genomför utbildningsinsatser"))}
+    assert bullets == {
+        "Styr forskningsnära samverkan mot kunskapsutveckling rörande social hållbarhet":
+            {"6.1.1"},
+        "Genomför utbildningsinsatser om socialt hållbar stadsplanering och- utveckling.":
+            {"6.1.2"},
+    }

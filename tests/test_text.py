@@ -60,6 +60,15 @@ def test_a_bullet_that_starts_the_text_is_cut_off_and_its_sentences_cut() -> Non
     assert sentence_spans(text, keep_bullets=True)[0] == (0, text.index(")") + 2)
 
 
+def test_a_bullet_after_an_indent_where_the_piece_starts_is_cut_off() -> None:
+    # The segment starts at the bullet, after the line's indent: no line starts there.
+    text = "Två åtgärder:\n • Genomför utbildningsinsatser. Och mer.\n"
+    start = text.index("•")
+    assert [text[a:b] for a, b in sentence_spans(text, start)] == [
+        "Genomför utbildningsinsatser.", "Och mer."]
+    assert text[slice(*sentence_spans(text, start, keep_bullets=True)[0])].startswith("• ")
+
+
 def test_a_full_stop_inside_a_quoted_title_does_not_cut() -> None:
     text = 'Rapporterna "Uppväxt och utbildning. En skola där alla ska lyckas" samt fler.'
     assert sentences(text) == [text]

@@ -30,6 +30,7 @@ _LAST_WORD = re.compile(r"(\S+)\s*$")
 # A bullet at a line's start, the first line included: sentencex cuts no sentence in a
 # piece that starts with "•" ("• I rapporten föreslås … (åtgärd 6.2.1). I enlighet …").
 _BULLET = re.compile(r"(?m)^[ \t]*•[ \t]*")
+_LEAD_BULLET = re.compile(r"[ \t]*•[ \t]*")
 # "6.3.3." or "(4.1.2.)" end with a dot that is part of a number; sentencex sees a
 # boundary there only if a capital follows, which the lower-case rule does not catch.
 # A citation marker ("… bra. [1]") is not a start either: it belongs to what it follows.
@@ -44,6 +45,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None, *,
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     cursor, bullet = start, None
+    # A piece that starts at its bullet mid-line (" • Genomför …", the segment after the
+    # indent) has it where no line starts.
+    lead = _LEAD_BULLET.match(text, start, end)
+    if lead:
+        cursor, bullet = lead.end(), text.index("•", start)
     for m in [*_BULLET.finditer(text, start, end), None]:
         found = _segment(text, cursor, m.start() if m else end)
         if found and bullet is not None and keep_bullets:
