@@ -48,23 +48,25 @@ class ProfileComposer:
         # few sentences that say most (a post, a project, a sum a summary should not
         # drop), capped, so that a long statement's summary stays a summary.
         cited = {c.passage.id for c in cites.items}
-        quoted = {(s.source, s.start) for c in cites.items for s in c.sentences}
+        # Not again what the measure lines quote, nor the annex's template text.
+        skip = {(s.source, s.start) for c in cites.items for s in c.sentences} \
+            | ctx.ranker.template
+        says: dict[tuple[str, int], float] = {}  # how much each candidate says
         general, left = [], []
         for group in dict.fromkeys(s.group for s in own):
-            # A heading or a list's lead-in says nothing of its own.
-            # One that says nothing particular to this administration, or is the annex's
-            # template text introducing the reports, is no summary's.
-            template = ctx.ranker.template
+            # A heading or a list's lead-in says nothing of its own; nor does a sentence
+            # with nothing particular to this administration (information 0).
+            for s in statements.of_group(group):
+                if (s.source, s.start) not in skip and not fragment(s.flat):
+                    says[(s.source, s.start)] = ctx.wording.information(s.text)
             said = sorted((s for s in statements.of_group(group)
-                           if (s.source, s.start) not in quoted and not fragment(s.flat)
-                           and (s.source, s.start) not in template
-                           and ctx.wording.information(s.text) > 0),
-                          key=lambda s: -ctx.wording.information(s.text))
+                           if says.get((s.source, s.start), 0.0) > 0),
+                          key=lambda s: -says[(s.source, s.start)])
             if group in cited:
                 left.extend(said[:PER_PASSAGE])
             else:
                 general.extend(said[:PER_PASSAGE])
-        left = sorted(left, key=lambda s: -ctx.wording.information(s.text))[:LEFT_OUT]
+        left = sorted(left, key=lambda s: -says[(s.source, s.start)])[:LEFT_OUT]
         spread = ", ".join(f"{n} {label}" for label, n in labels.most_common())
         head = (f"{ctx.who(admin)} tar upp {len(measures)} åtgärder ({spread})"
                 if measures else f"{ctx.who(admin)} tar inte upp någon enskild åtgärd")
