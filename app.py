@@ -323,8 +323,9 @@ def _sidebar(service: Service, settings: Settings, llm_problem: str) -> Controls
 def _ask(service: Service, question: str, controls: Controls) -> dict:
     turns: list[dict] = st.session_state["turns"]
     history = [t["searched"] or t["question"] for t in turns]
-    last = (turns[-1]["answer"] or {}).get("citations", []) if turns else []
-    searched = rewrite(question, history, service.vocab,
+    previous_answer = (turns[-1]["answer"] or {}) if turns else {}
+    last = previous_answer.get("citations", [])
+    searched = rewrite(question, history, service.vocab, previous_answer.get("about") or
                        [c["administration"] for c in last if c.get("administration")])
     turn = {"id": st.session_state["next_turn"], "question": question,
             "searched": searched if searched != question else None, "answer": None,

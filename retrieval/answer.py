@@ -125,11 +125,25 @@ class Answer:
     quotes: list[Quote] = field(default_factory=list)
     plan: QuestionPlan | None = None
 
+    @property
+    def about(self) -> list[str]:
+        """The administrations the answer is about, for a follow-up's "de": those listed
+        with the stance the question asked for ("Är det någon förvaltning som tvivlar på
+        …?" is about the doubtful one, not everyone the list also shows), else every
+        administration it cites, in order."""
+        wanted = self.plan.stance_wanted if self.plan is not None else None
+        if wanted:
+            holding = [s.administration for s in self.stances if s.label == wanted]
+            if holding:
+                return list(dict.fromkeys(holding))
+        return list(dict.fromkeys(c.passage.administration for c in self.citations
+                                  if c.passage.administration))
+
     def as_dict(self, layouts: dict) -> dict:
         return {
             "question": self.question, "answer": self.answer, "mode": self.mode,
             "grounded": self.grounded, "notices": self.notices, "shape": self.shape,
-            "direct": self.direct,
+            "direct": self.direct, "about": self.about,
             "stances": [asdict(s) for s in self.stances],
             "quotes": [asdict(q) for q in self.quotes],
             "citations": [c.as_dict(layouts) for c in self.citations],

@@ -277,6 +277,31 @@ def test_position_by_meaning_states_recorded_stances(real_service: Service,
             assert claim.label == recorded.label, claim
 
 
+# -- mentions: who of a group writes of a thing ----------------------------------------------
+@pytest.mark.parametrize(("question", "kind", "term"), [
+    ("Hur många förvaltningar nämner projektet Fokus Skärholmen?", None, "fokus skärholmen"),
+    ("Vilka stadsdelsnämnder har redan ett medborgarkontor?", STADSDEL, "medborgarkontor"),
+    ("Vilka nämnder samarbetar med KTH enligt vad de nämner i sina svar?", None, "kth"),
+])
+@pytest.mark.slow
+def test_a_mention_list_names_everyone_in_scope_whose_text_holds_the_term(
+        real_service: Service, question: str, kind: str | None, term: str) -> None:
+    """Everyone in scope whose own sentences hold the term is listed, with a sentence that
+    holds it, and no one else; the head counts them against the group; no stance."""
+    a = real_service.ask(question)
+    grounded(real_service, a)
+    assert a.plan is not None and a.plan.shape == "fact" and a.plan.scope.group
+    statements = real_service.statements
+    scope = [x.name for x in real_service.administrations() if kind in (None, x.kind)]
+    holders = {s.administration for s in statements.sentences
+               if term in normalize_for_match(s.text) and s.administration in scope}
+    assert holders
+    assert {q.administration for q in a.quotes} == holders
+    assert all(term in normalize_for_match(q.text) for q in a.quotes)
+    assert a.answer.startswith(f"{len(holders)} av {len(scope)} ")
+    assert a.stances == []
+
+
 # -- fact ---------------------------------------------------------------------------------------
 _QUANTITY = re.compile(r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|hälften|miljon\w*)\b")
 _TIME = re.compile(r"\b(19|20)\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti"
@@ -787,6 +812,38 @@ def test_a_measure_the_administration_does_not_address_is_refused(
     assert key[1] in a.answer, "the refusal names the measure it is about"
 
 
+@pytest.mark.slow
+def test_a_measure_meant_elsewhere_is_no_refusal_while_the_own_text_is_as_close(
+        real_service: Service) -> None:
+    """The measure the question means across the annex, which the administration does
+    not address, refuses only together with a meaning gap: with the administration's own
+    text about as close as anyone's, its text answers (the plan's reading of the measure
+    may well be wrong)."""
+    from retrieval.answering.composers.position import (
+        ANNEX_LEAD,
+        MEANING_GAP,
+        NAMELESS_GAP,
+        PositionComposer,
+    )
+
+    question = "Hur ska Farsta ta reda på hur invånarna själva upplever sin vardag?"
+    off = real_service.offline
+    result = off.searcher.search(question)
+    plan = off.plan(question, result)
+    ctx = off.context(question, result)
+    elsewhere = next(k for k in real_service.statements.measures
+                     if k not in ctx.addressed("Farsta"))
+    topic = replace(plan.topic, annex_measure=elsewhere, annex_measure_by="meaning",
+                    annex_lead={"Farsta": 10 * ANNEX_LEAD})
+    plan = replace(plan, topic=topic)
+    own = ctx.rank(plan, real_service.statements.of_administration("Farsta"), broad=True)
+    assert 0 < ctx.best_meaning() - max(e.meaning for e in own) < MEANING_GAP
+    assert ctx.nameless_gap("Farsta") < NAMELESS_GAP
+    composed = PositionComposer().run(plan, ctx)
+    assert not hasattr(composed, "reason"), composed
+    assert {c.passage.administration for c in composed.cites.items} == {"Farsta"}
+
+
 @pytest.mark.parametrize(("question", "admin", "answered_by"), [
     # Bromma writes neither of digital applications (4.2.2) nor of contact persons for
     # associations (4.1.1); its sentences that repeat "Bromma" are still the annex's
@@ -875,6 +932,26 @@ def test_a_follow_up_pointing_back_ranks_the_previous_answers_passages_first(
     assert off.allowed([*cited, "no such passage"], None) == cited
     assert off.allowed(cited, Filters(administrations=["Farsta"])) == []
     assert off.allowed(cited, Filters(administrations=["Skärholmen"])) == cited
+
+
+@pytest.mark.slow
+def test_de_after_a_list_by_stance_is_who_holds_that_stance(real_service: Service) -> None:
+    """A list by stance also shows who addresses the measure without that stance; the
+    answer is about those with the stance asked, and "de" in a follow-up is them."""
+    first = real_service.ask("Är det någon förvaltning som är tveksam till en gemensam "
+                             "bank med praktikplatser för skolelever?")
+    assert first.plan is not None and first.plan.stance_wanted == TVEKSAM
+    cited = {c.passage.administration for c in first.citations}
+    doubting = [s.administration for s in first.stances if s.label == TVEKSAM]
+    assert doubting and len(cited) > len(doubting)
+    assert first.about == doubting
+    assert real_service.answer_dict(first)["about"] == doubting
+    question = rewrite("Finns det något annat förslag som de tvivlar på?", [first.question],
+                       real_service.vocab, first.about)
+    a = real_service.ask(question)
+    grounded(real_service, a)
+    assert a.shape == "inverse" and a.plan.scope.administrations == doubting
+    assert {s.label for s in a.stances if s.administration == doubting[0]} >= {TVEKSAM}
 
 
 @pytest.mark.parametrize("previous", [

@@ -68,6 +68,10 @@ CASES = [
     # -- fact: a question word asks for a time or a number --------------------------------
     Case("När antogs Norrmalms parkplan?", "fact", ("Norrmalm",), answer_type="time"),
     Case("När öppnades Brommas medborgarkontor?", "fact", ("Bromma",), answer_type="time"),
+    # -- fact over a group: who of it writes of a thing ---------------------------------
+    Case("Vilka stadsdelsnämnder har redan ett medborgarkontor?", "fact", kinds=(STADSDEL,),
+         group=True),
+    Case("Hur många förvaltningar nämner projektet Fokus Skärholmen?", "fact", group=True),
     Case("Hur många föreningar i Skärholmen har kontaktats om lokalbehov?", "fact",
          ("Skärholmen",), answer_type="number"),
     # -- list_by_stance: a group word, a measure, an asked stance --------------------------
@@ -117,6 +121,11 @@ CASES = [
          (AMF,), measures=(), stance="tveksam"),
     Case("Är Skärholmen emot något?", "inverse", ("Skärholmen",), stance="avvisande"),
     Case("Vilka förslag gillar Norrmalm?", "inverse", ("Norrmalm",), stance="positiv"),
+    # "något annat förslag": the proposals again, after a question on one of them.
+    Case("Finns det något annat förslag som arbetsmarknadsnämnden tvivlar på?", "inverse",
+         (AMF,), measures=(), stance="tveksam"),
+    Case("Har Skärholmen andra förslag som de är tveksamma till?", "inverse",
+         ("Skärholmen",), measures=(), stance="tveksam"),
     # -- measure_overview: a group on one measure, no stance asked --------------------------
     Case("Vad säger förvaltningarna om åtgärd 6.1.3?", "measure_overview", group=True,
          measures=((DELAD, "6.1.3"),)),

@@ -588,7 +588,9 @@ def ask_all(service, questions: Sequence[BlindQuestion], by_id: dict[str, BlindQ
             history = [parent.searched]
             citations = parent.answer.get("citations") or []
             cited = [c["id"] for c in citations]
-            answered = [c["administration"] for c in citations if c.get("administration")]
+            # As the app does: who the answer is about (those with the asked stance).
+            answered = parent.answer.get("about") or [
+                c["administration"] for c in citations if c.get("administration")]
         asked[q.id] = ask(q, history, cited, answered)
     return asked
 

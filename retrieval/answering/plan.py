@@ -56,11 +56,17 @@ _PROFILE = re.compile(
     r"^(sammanfatta|vad (tycker|skriver|säger|anser|tar) \S+( \S+)?( upp)?\??$)|\bsammanfatt\w*"
     r"|\bvilka frågor\b|\bvad tar \S+( \S+)? upp\b|\bi sitt svar\b|\bskrivelse(n)?\??$")
 # The object is the proposals themselves ("Vilka av förslagen …", "… något av det
-# kommissionen föreslår", "Vad gillar X i kommissionens rapporter?").
+# kommissionen föreslår", "Vad gillar X i kommissionens rapporter?", "Finns det något
+# annat förslag som X tvivlar på?").
 _OF_PROPOSALS = re.compile(
     r"\b(vilka (av )?(förslag|åtgärd|delar|rekommendation)\w*|några av\b|något (av|i)\b"
     r"|\bnågot\??$|vilka (av )?(kommissionens )?(förslag|åtgärder)|vad gillar"
-    r"|vilka delar|vilka åtgärder)")
+    r"|vilka delar|vilka åtgärder|(något|några|fler) (annat |andra )?(förslag|åtgärd)\w*"
+    r"|\bandra (förslag|åtgärder))")
+# "Vilka stadsdelsnämnder har redan ett medborgarkontor?", "Hur många förvaltningar nämner
+# Fokus Skärholmen?": who of a group writes of a thing, not who holds a view on a measure.
+_MENTIONS = re.compile(r"\b(nämner|nämns|berättar att|säger att de (har|samarbetar)|har redan"
+                       r"|redan har|vid namn)\b")
 _COUNT = re.compile(r"\bhur många\b|\bantal(et)?\b")
 _COUNTS_MEASURES = re.compile(r"\bhur många (av )?(\w+ )?(åtgärd|förslag|rekommendation)\w*")
 _GROUP_ANY = re.compile(r"\b(förvaltning\w*|nämnd\w*|stadsdel\w*|facknämnd\w*|fackförvaltning\w*"
@@ -231,6 +237,10 @@ class Planner:
                 plan.reason = "bilagan använder inte något av frågans ord"
             if plan.shape == "inverse":
                 plan.stance_wanted = stance or POSITIV
+        elif _MENTIONS.search(q) and not stance and (kinds or _LIST_Q.search(q)
+                                                      or _GROUP_ANY.search(q)):
+            scope.group = True
+            plan.shape = "fact"
         elif _COUNT.search(q) and (kinds or _GROUP_ANY.search(q)) and not _counts_a_thing(q):
             scope.group = True
             plan.shape = "count"

@@ -4,6 +4,7 @@ from the sentences that hold it; no stance label, since no position was asked.""
 from __future__ import annotations
 
 from retrieval.answering.compose import Composed, Context, Refusal, pick, quote_lines
+from retrieval.answering.composers.mentions import MentionsComposer
 from retrieval.answering.composers.position import QUOTES, position_lines
 from retrieval.answering.plan import QuestionPlan
 from retrieval.followup import own_part
@@ -19,6 +20,8 @@ class FactComposer:
     shape = "fact"
 
     def run(self, plan: QuestionPlan, ctx: Context) -> Composed | Refusal:
+        if plan.scope.group:  # who of a group writes of it
+            return MentionsComposer().run(plan, ctx)
         cites = ctx.cites()
         if plan.scope.administrations:
             admin = plan.scope.administrations[0]
