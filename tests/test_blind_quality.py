@@ -14,17 +14,17 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 25, set 2: round 19, set 3: round 12;
+# Measured on each dev half at the final code (set 1: round 26, set 2: round 20, set 3: round 13;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
     "1": {"evidence_cited": 0.958, "evidence_recall": 0.861, "fact_stated": 0.758,
           "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.865},
     "2": {"evidence_cited": 0.865, "evidence_recall": 0.875, "fact_stated": 0.629,
           "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.857},
-    "3": {"evidence_cited": 0.877, "evidence_recall": 0.889, "fact_stated": 0.617,
-          "correct_refusal": 0.85, "no_statement_ok": 1.0, "shape_ok": 0.842},
+    "3": {"evidence_cited": 0.914, "evidence_recall": 0.911, "fact_stated": 0.654,
+          "correct_refusal": 0.85, "no_statement_ok": 1.0, "shape_ok": 0.895},
 }
-DEV_FALSE_REFUSALS = {"1": 0.021, "2": 0.011, "3": 0.049}
+DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011, "3": 0.025}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
 # the floor is one question below the measured value).
 DEV_PER_SHAPE = {
@@ -58,16 +58,16 @@ DEV_PER_SHAPE = {
     },
     "3": {
         "position": {"evidence_cited": 0.692, "fact_stated": 0.385},
-        "fact": {"evidence_cited": 0.929, "fact_stated": 0.714},
+        "fact": {"evidence_cited": 1.0, "fact_stated": 0.786},
         "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.8},
-        "count": {"fact_stated": 0.667, "shape_ok": 0.667},
+        "count": {"fact_stated": 1.0, "shape_ok": 1.0},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "profile": {"evidence_recall": 0.792, "shape_ok": 0.75, "fact_stated": 0.75},
         "inverse": {"evidence_cited": 1.0, "fact_stated": 0.75},
         "measure_overview": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "no_statement": {"no_statement_ok": 1.0},
         "commission_text": {"evidence_cited": 1.0, "fact_stated": 1.0},
-        "followup": {"evidence_cited": 0.84, "fact_stated": 0.6},
+        "followup": {"evidence_cited": 0.88, "fact_stated": 0.64},
         "not_in_annex": {"correct_refusal": 0.85},
     },
 }
