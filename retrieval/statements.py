@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ingest.catalog import TitleIndex
 from ingest.models import OWN_ROLES, Chunk, Measure
-from ingest.registry import KNOWN_REPORTS
+from ingest.registry import KNOWN_REPORTS, reports_mentioned
 from ingest.text import normalize_for_match, normalize_ws
 from ingest.text.measures import number_key, references_in
 from ingest.text.sentences import quote_spans
@@ -190,7 +190,15 @@ class Statements:
         reports = {m.report for m in links} | ({first.report} if first.report else set())
         current: tuple[MeasureKey, ...] = heading
         out: list[Sentence] = []
+        listing = False  # the sentence before was one measure's title, as in a list of them
         for chunk, segment, start, end, text in _spans(layout, chunks, OWN_ROLES):
+            if not heading and current:
+                mentioned = {r.name for r in reports_mentioned(text)}
+                if mentioned and not mentioned & {report for report, _ in current}:
+                    # "I delrapporten ”Från delad till enad stad” finns nio åtgärdsförslag
+                    # …" after text on En skola's measures: another report's text starts,
+                    # and the measures named before are not its subject.
+                    current = ()
             named = _named_measures(text, links)
             by_number = bool(named)
             strong = False
@@ -231,10 +239,18 @@ class Statements:
                     # 4.3.2), but the paragraph's topic goes on after it.
                     also = tuple(m for m in _clear_winner(wording, reports)
                                  if m not in current)
+            title_only = not heading and bool(named) and self._title_only(text, reports)
             if named:
-                current = named
+                # A list of measures by their titles ("Nämnden är berörd av två åtgärder;
+                # • Styr forskningsnära samverkan … • Genomför utbildningsinsatser …"): the
+                # text after it is about all of them, not only the last.
+                current = tuple(dict.fromkeys(current + named)) if title_only and listing \
+                    else named
+            listing = title_only
+            # The title itself is that measure's alone.
+            own = named if title_only else current + also
             out.append(Sentence(text, start, end, chunk.source, chunk.administration,
-                                group, chunk.id, segment.role, current + also,
+                                group, chunk.id, segment.role, own,
                                 direct=by_number or strong or bool(heading),
                                 under_heading=bool(heading)))
         return out
@@ -247,6 +263,12 @@ class Statements:
         return [(score, m.report, m.number)
                 for report in (sorted(reports) or [None])
                 for m, score in self._titles.best(text, report=report, threshold=threshold)]
+
+    def _title_only(self, text: str, reports: set[str]) -> bool:
+        """The sentence is one measure's title, nearly word for word, and little more."""
+        quoted = self._titles_quoted(text, reports)
+        return len(quoted) == 1 and len(text.split()) <= \
+            len(self.measures[quoted[0]].title.split()) + TITLE_ONLY_EXTRA
 
     def _titles_quoted(self, text: str, reports: set[str]) -> tuple[MeasureKey, ...]:
         flat = normalize_for_match(text)

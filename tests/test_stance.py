@@ -346,6 +346,18 @@ def test_prose_is_tied_to_measures_only_by_clear_wording(
     # … but "rekommendationerna att …" says which ones it means.
     assert measures("Enskede-Årsta-Vantör", "Förvaltningen ser positivt på "
                     "rekommendationerna att") >= {"4.2.1", "4.2.2"}
+    # A sentence naming another report starts that report's text: it does not inherit
+    # the measures of the report before it (Skarpnäck goes from En skola to Från delad,
+    # then to Allas rätt till kunskap).
+    assert measures("Skarpnäck", "I delrapporten ”Från delad till enad stad") == set()
+    assert measures("Skarpnäck", "Delrapporten ”Allas rätt till kunskap") == set()
+    assert measures("Skarpnäck", "Förslagen syftar till att stärka den sociala") >= {"6.2.1"}
+    # After a list of measures by their titles, the text is about all of them; each title
+    # is its own measure's.
+    assert measures("Miljöförvaltningen", "Styr forskningsnära samverkan") == {"6.1.1"}
+    assert measures("Miljöförvaltningen", "Genomför utbildningsinsatser") == {"6.1.2"}
+    assert measures("Miljöförvaltningen", "Nämndens insatser måste ske i samverkan") == {
+        "6.1.1", "6.1.2"}
 
 
 def test_no_statement_rows_cite_their_placeholder(matrix: list[Stance]) -> None:
