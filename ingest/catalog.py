@@ -70,6 +70,7 @@ class TitleIndex:
         for _, title_stems in self._titles:
             for s in title_stems:
                 df[s] = df.get(s, 0) + 1
+        self._df = df
         n = max(1, len(self._titles))
         self._idf = {s: math.log(1 + n / c) for s, c in df.items()}
         self._max_idf = math.log(1 + n)
@@ -83,6 +84,15 @@ class TitleIndex:
                 # against every title.
                 return self._weighted(title_stems, tokens, self._found(tokens))
         return 0.0
+
+    def holds_distinctive(self, measure: Measure, text: str, max_df: int) -> bool:
+        """The text holds a word of the measure's title that at most `max_df` titles use."""
+        tokens = set(stems(text))
+        found = self._found(tokens)
+        for m, title_stems in self._titles:
+            if m.key == measure.key:
+                return any(s in found and self._df[s] <= max_df for s in title_stems)
+        return False
 
     def similarity(self, measure: Measure, title: str) -> float:
         """How alike two titles are, whichever is the shorter form of the other."""

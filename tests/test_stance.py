@@ -520,10 +520,12 @@ def test_stance_accuracy(measured: dict) -> None:
 @pytest.mark.slow
 def test_stance_accuracy_held_out(measured: dict) -> None:
     # Labelled blind, but linking and rules were tuned on it afterwards: a floor under
-    # today's 0.706 (0.735 when it was still unseen).
+    # today's 0.676 (0.735 when it was still unseen; 0.706 until a strong title match
+    # needed a word of the title's own, which lost Skarpnäck on 6.1.2: its "nio
+    # åtgärdsförslag" in Från delad are not named, so that pair is missing).
     held = measured["held_out"]
     assert held["accuracy"] >= HELD_OUT_FLOOR, held["accuracy"]
-    assert held["missing"] <= 2, held
+    assert held["missing"] <= 3, held
 
 
 @pytest.mark.slow
