@@ -14,15 +14,15 @@ from ingest.settings import Settings
 from tools.evaluate_blind import BLIND_SETS, run
 
 MARGIN = 0.03
-# Measured on each dev half at the final code (set 1: round 27, set 2: round 21, set 3: round 14;
+# Measured on each dev half at the final code (set 1: round 28, set 2: round 22, set 3: round 15;
 # data/eval/*/results/). Lower is better for false refusals.
 DEV_OVERALL = {
-    "1": {"evidence_cited": 0.958, "evidence_recall": 0.861, "fact_stated": 0.768,
-          "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.865},
-    "2": {"evidence_cited": 0.865, "evidence_recall": 0.875, "fact_stated": 0.64,
-          "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.857},
+    "1": {"evidence_cited": 0.958, "evidence_recall": 0.873, "fact_stated": 0.779,
+          "correct_refusal": 0.938, "no_statement_ok": 1.0, "shape_ok": 0.919},
+    "2": {"evidence_cited": 0.876, "evidence_recall": 0.875, "fact_stated": 0.663,
+          "correct_refusal": 0.833, "no_statement_ok": 1.0, "shape_ok": 0.893},
     "3": {"evidence_cited": 0.901, "evidence_recall": 0.879, "fact_stated": 0.654,
-          "correct_refusal": 0.85, "no_statement_ok": 1.0, "shape_ok": 0.842},
+          "correct_refusal": 0.85, "no_statement_ok": 1.0, "shape_ok": 0.895},
 }
 DEV_FALSE_REFUSALS = {"1": 0.011, "2": 0.011, "3": 0.025}
 # Per shape, the dev figures (n = 2-21 questions a shape, so one question is 0.05-0.5:
@@ -31,7 +31,7 @@ DEV_PER_SHAPE = {
     "1": {
         "position": {"evidence_cited": 1.0, "fact_stated": 0.933},
         "fact": {"evidence_cited": 0.929, "fact_stated": 0.929},
-        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.556},
+        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.778},
         "count": {"fact_stated": 0.857, "shape_ok": 0.857},
         "compare": {"evidence_cited": 0.857, "shape_ok": 1.0},
         "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 0.429},
@@ -44,8 +44,8 @@ DEV_PER_SHAPE = {
     },
     "2": {
         "position": {"evidence_cited": 0.6, "fact_stated": 0.5},
-        "fact": {"evidence_cited": 0.8, "fact_stated": 0.6},
-        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.5},
+        "fact": {"evidence_cited": 0.867, "fact_stated": 0.667},
+        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.667},
         "count": {"fact_stated": 0.8, "shape_ok": 0.8},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "profile": {"evidence_recall": 1.0, "shape_ok": 1.0, "fact_stated": 1.0},
@@ -59,7 +59,7 @@ DEV_PER_SHAPE = {
     "3": {
         "position": {"evidence_cited": 0.692, "fact_stated": 0.385},
         "fact": {"evidence_cited": 1.0, "fact_stated": 0.786},
-        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 0.8},
+        "list_by_stance": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "count": {"fact_stated": 0.667, "shape_ok": 0.667},
         "compare": {"evidence_cited": 1.0, "shape_ok": 1.0},
         "profile": {"evidence_recall": 0.792, "shape_ok": 0.75, "fact_stated": 0.75},
