@@ -282,6 +282,9 @@ def test_position_by_meaning_states_recorded_stances(real_service: Service,
     ("Hur många förvaltningar nämner projektet Fokus Skärholmen?", None, "fokus skärholmen"),
     ("Vilka stadsdelsnämnder har redan ett medborgarkontor?", STADSDEL, "medborgarkontor"),
     ("Vilka nämnder samarbetar med KTH enligt vad de nämner i sina svar?", None, "kth"),
+    # The object of the verb, not a word before it ("redan"); a phrase as a phrase.
+    ("Vilka stadsdelsnämnder har redan lotsar?", STADSDEL, "lots"),
+    ("Hur många stadsdelsnämnder nämner sociala medier?", STADSDEL, "sociala medier"),
 ])
 @pytest.mark.slow
 def test_a_mention_list_names_everyone_in_scope_whose_text_holds_the_term(

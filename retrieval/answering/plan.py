@@ -65,8 +65,8 @@ _OF_PROPOSALS = re.compile(
     r"|\bandra (förslag|åtgärder))")
 # "Vilka stadsdelsnämnder har redan ett medborgarkontor?", "Hur många förvaltningar nämner
 # Fokus Skärholmen?": who of a group writes of a thing, not who holds a view on a measure.
-_MENTIONS = re.compile(r"\b(nämner|nämns|berättar att|säger att de (har|samarbetar)|har redan"
-                       r"|redan har|vid namn)\b")
+MENTIONS = re.compile(r"\b(nämner|nämns|berättar att|säger att de (har|samarbetar)|har redan"
+                      r"|redan har|vid namn)\b")
 _COUNT = re.compile(r"\bhur många\b|\bantal(et)?\b")
 _COUNTS_MEASURES = re.compile(r"\bhur många (av )?(\w+ )?(åtgärd|förslag|rekommendation)\w*")
 _GROUP_ANY = re.compile(r"\b(förvaltning\w*|nämnd\w*|stadsdel\w*|facknämnd\w*|fackförvaltning\w*"
@@ -237,7 +237,7 @@ class Planner:
                 plan.reason = "bilagan använder inte något av frågans ord"
             if plan.shape == "inverse":
                 plan.stance_wanted = stance or POSITIV
-        elif _MENTIONS.search(q) and not stance and (kinds or _LIST_Q.search(q)
+        elif MENTIONS.search(q) and not stance and (kinds or _LIST_Q.search(q)
                                                       or _GROUP_ANY.search(q)):
             scope.group = True
             plan.shape = "fact"
