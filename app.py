@@ -325,8 +325,7 @@ def _ask(service: Service, question: str, controls: Controls) -> dict:
     history = [t["searched"] or t["question"] for t in turns]
     previous_answer = (turns[-1]["answer"] or {}) if turns else {}
     last = previous_answer.get("citations", [])
-    searched = rewrite(question, history, service.vocab, previous_answer.get("about") or
-                       [c["administration"] for c in last if c.get("administration")])
+    searched = rewrite(question, history, service.vocab, previous_answer.get("about", []))
     turn = {"id": st.session_state["next_turn"], "question": question,
             "searched": searched if searched != question else None, "answer": None,
             "error": None, "filters": controls.filter_text, "rating": None}

@@ -65,6 +65,9 @@ class TitleIndex:
         self._titles: list[tuple[Measure, list[str]]] = [
             (m, sorted(set(stems(m.title, drop=drop)))) for m in measures
         ]
+        self._stems_by_key: dict = {}
+        for m, title_stems in self._titles:
+            self._stems_by_key.setdefault(m.key, title_stems)
         self._all_stems = sorted({s for _, title_stems in self._titles for s in title_stems})
         df: dict[str, int] = {}
         for _, title_stems in self._titles:
@@ -77,27 +80,24 @@ class TitleIndex:
 
     def score(self, measure: Measure, text: str) -> float:
         """Share of the title's (IDF-weighted) stems present in the text, 0..1."""
+        title_stems = self._stems_by_key.get(measure.key)
+        if title_stems is None:
+            return 0.0
         tokens = set(stems(text))
-        for m, title_stems in self._titles:
-            if m.key == measure.key:
-                # The held stems through the per-token cache: one question is scored
-                # against every title.
-                return self._weighted(title_stems, tokens, self._found(tokens))
-        return 0.0
+        # The held stems through the per-token cache: one question is scored against
+        # every title.
+        return self._weighted(title_stems, tokens, self._found(tokens))
 
     def holds_distinctive(self, measure: Measure, text: str, max_df: int) -> bool:
         """The text holds a word of the measure's title that at most `max_df` titles use."""
-        tokens = set(stems(text))
-        found = self._found(tokens)
-        for m, title_stems in self._titles:
-            if m.key == measure.key:
-                return any(s in found and self._df[s] <= max_df for s in title_stems)
-        return False
+        found = self._found(set(stems(text)))
+        return any(s in found and self._df[s] <= max_df
+                   for s in self._stems_by_key.get(measure.key, ()))
 
     def similarity(self, measure: Measure, title: str) -> float:
         """How alike two titles are, whichever is the shorter form of the other."""
         other = sorted(set(stems(title, drop=self._drop)))
-        mine = next((t for m, t in self._titles if m.key == measure.key), [])
+        mine = self._stems_by_key.get(measure.key, [])
         return max(self._weighted(mine, set(other)), self._weighted(other, set(mine)))
 
     def _weighted(self, title_stems: list[str], tokens: set[str],

@@ -134,11 +134,21 @@ class Statements:
             self._by_group.setdefault(s.group, []).append(s)
             for report, number in s.measures:
                 self._by_measure.setdefault((s.administration, report, number), []).append(s)
+        self._match_text: dict[tuple[str, int], str] = {}
         self._next = {id(a): b for group in self._by_group.values()
                       for a, b in itertools.pairwise(group)}
 
     def of_administration(self, name: str) -> list[Sentence]:
         return self._by_admin.get(name, [])
+
+    def match_text(self, sentence: Sentence) -> str:
+        """The sentence normalised for matching, computed once (answers search the same
+        sentences for names and phrases question after question)."""
+        key = (sentence.source, sentence.start)
+        flat = self._match_text.get(key)
+        if flat is None:
+            flat = self._match_text[key] = normalize_for_match(sentence.text)
+        return flat
 
     def copies_of(self, key: MeasureKey, sentence: Sentence) -> list[Sentence]:
         """Every copy of one of the commission's sentences on a measure, in order."""
@@ -366,6 +376,9 @@ class StatementsView:
 
     def copies_of(self, key: MeasureKey, sentence: Sentence) -> list[Sentence]:
         return self._keep(self._base.copies_of(key, sentence))
+
+    def match_text(self, sentence: Sentence) -> str:
+        return self._base.match_text(sentence)
 
     def of_group(self, group: str) -> list[Sentence]:
         return self._keep(self._base.of_group(group))

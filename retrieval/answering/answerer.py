@@ -12,7 +12,6 @@ import time
 from collections.abc import Sequence
 
 from ingest.models import Chunk
-from ingest.text import normalize_for_match
 from retrieval.answer import NOT_IN_ANNEX, Answer
 from retrieval.answering.compose import Composed, Context, Refusal
 from retrieval.answering.composers import COMPOSERS
@@ -60,7 +59,6 @@ class OfflineAnswerer:
             self.committee_of.setdefault(c.administration, c.committee)
         self.planner = Planner(statements, self.wording, self.resolver, searcher.vocab)
         self._named: dict[str, frozenset[tuple[str, int]]] = {}
-        self._flat: list[str] | None = None  # the own sentences, normalised, on demand
         self.groups: dict[str, list[Chunk]] = {
             p: [self.index.chunks[i] for i in idx] for p, idx in self.index.groups.items()}
 
@@ -209,14 +207,11 @@ class OfflineAnswerer:
         """(source, start) of the own sentences that name the administration, by any of
         its names (cached: the statements do not change while the answerer lives)."""
         if admin not in self._named:
-            if self._flat is None:
-                self._flat = [normalize_for_match(s.text) for s in self.statements.sentences]
             # Inside words too: "Brommas", "Brommabornas".
             names = [alias for alias, name in self.searcher.vocab.aliases if name == admin]
             self._named[admin] = frozenset(
-                (s.source, s.start) for s, flat in zip(self.statements.sentences, self._flat,
-                                                       strict=True)
-                if any(n in flat for n in names))
+                (s.source, s.start) for s in self.statements.sentences
+                if any(n in self.statements.match_text(s) for n in names))
         return self._named[admin]
 
     def _unsure(self, plan: QuestionPlan, statements: Statements) -> str:

@@ -72,7 +72,7 @@ def topic_terms(plan: QuestionPlan) -> list[Term]:
 def holds(term: Term, sentence: Sentence, ctx: Context) -> bool:
     if term.phrase:  # its last word inflected too ("sociala medierna")
         return re.search(rf"\b{re.escape(term.phrase)}\w{{0,4}}\b",
-                         normalize_for_match(sentence.text)) is not None
+                         ctx.statements.match_text(sentence)) is not None
     return ctx.wording.coverage([term.stem], sentence.text) >= 0.99
 
 
